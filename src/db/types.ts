@@ -1,0 +1,235 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+// Row types of the tables in migrations/. Kept beside the migrations by hand: a column added
+// there is added here in the same change.
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json = ColumnType<
+  Record<string, unknown>,
+  string | Record<string, unknown> | undefined,
+  string | Record<string, unknown>
+>;
+
+export interface AccountsTable {
+  id: Generated<string>;
+  sid: Generated<string>;
+  name: string;
+  owner_email: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  digest: Buffer;
+  scopes: string[];
+  label: string | null;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export type SubscriberStatus = "active" | "unsubscribed" | "bounced" | "complained";
+
+export interface SubscribersTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  phone: string | null;
+  timezone: string | null;
+  job_title: string | null;
+  company: string | null;
+  country: string | null;
+  address: string | null;
+  website: string | null;
+  postal_code: string | null;
+  birthday: ColumnType<string | null, string | null | undefined, string | null>;
+  status: ColumnType<SubscriberStatus, SubscriberStatus | undefined, SubscriberStatus>;
+  custom_values: Json;
+  opt_in_ip: string | null;
+  opt_in_country: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface ListsTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  name: string;
+  description: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export type SubscriptionStatus =
+  | "subscribed"
+  | "unsubscribed"
+  | "bounced"
+  | "complained"
+  | "pending";
+
+export interface SubscriptionsTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  list_id: string;
+  subscriber_id: string;
+  status: ColumnType<SubscriptionStatus, SubscriptionStatus | undefined, SubscriptionStatus>;
+  status_changed_at: CreatedAt;
+  source: ColumnType<string, string | undefined, string>;
+  created_at: CreatedAt;
+}
+
+export type TagStatus = "active" | "inactive";
+
+export interface TagsTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  name: string;
+  status: ColumnType<TagStatus, TagStatus | undefined, TagStatus>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface SubscriberTagsTable {
+  account_id: string;
+  subscriber_id: string;
+  tag_id: string;
+  created_at: CreatedAt;
+}
+
+export type CustomFieldType = "string" | "number" | "boolean" | "date" | "dropdown";
+
+export interface CustomFieldsTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  list_id: string | null;
+  name: string;
+  type: CustomFieldType;
+  options: ColumnType<string[], string[] | undefined, string[]>;
+  required: ColumnType<boolean, boolean | undefined, boolean>;
+  default_value: ColumnType<unknown, string | null | undefined, string | null>;
+  visible: ColumnType<boolean, boolean | undefined, boolean>;
+  description: string | null;
+  group_id: string | null;
+  merge_tag: string;
+  column_name: string;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface BlocklistTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  email: string;
+  reason: string | null;
+  created_at: CreatedAt;
+}
+
+export type CampaignStatus = "draft" | "scheduled" | "sending" | "completed" | "failed";
+export type CampaignChannel = "email" | "sms" | "whatsapp";
+
+export interface CampaignsTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  name: string;
+  channel: ColumnType<CampaignChannel, CampaignChannel | undefined, CampaignChannel>;
+  subject: string | null;
+  body: string | null;
+  status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;
+  list_ids: ColumnType<string[], string[] | undefined, string[]>;
+  tag_ids: ColumnType<string[], string[] | undefined, string[]>;
+  scheduled_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export type ImportStatus = "queued" | "running" | "completed" | "failed";
+
+export interface ImportsTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  status: ColumnType<ImportStatus, ImportStatus | undefined, ImportStatus>;
+  source: string;
+  filename: string | null;
+  list_id: string | null;
+  update_existing: ColumnType<boolean, boolean | undefined, boolean>;
+  total: Generated<number>;
+  created: Generated<number>;
+  updated: Generated<number>;
+  invalid: Generated<number>;
+  processed: Generated<number>;
+  failure: string | null;
+  created_at: CreatedAt;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface ImportChunksTable {
+  account_id: string;
+  import_id: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface ImportRowsTable {
+  account_id: string;
+  import_id: string;
+  row_number: number;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  phone: string | null;
+  timezone: string | null;
+  custom_values: Json;
+}
+
+export interface ImportErrorsTable {
+  account_id: string;
+  import_id: string;
+  row_number: number;
+  email: string | null;
+  message: string;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  subscribers: SubscribersTable;
+  lists: ListsTable;
+  subscriptions: SubscriptionsTable;
+  tags: TagsTable;
+  subscriber_tags: SubscriberTagsTable;
+  custom_fields: CustomFieldsTable;
+  blocklist: BlocklistTable;
+  campaigns: CampaignsTable;
+  imports: ImportsTable;
+  import_chunks: ImportChunksTable;
+  import_rows: ImportRowsTable;
+  import_errors: ImportErrorsTable;
+}
+
+export type Account = Selectable<AccountsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type SubscriberRow = Selectable<SubscribersTable>;
+export type NewSubscriberRow = Insertable<SubscribersTable>;
+export type SubscriberUpdate = Updateable<SubscribersTable>;
+export type ListRow = Selectable<ListsTable>;
+export type SubscriptionRow = Selectable<SubscriptionsTable>;
+export type TagRow = Selectable<TagsTable>;
+export type CustomFieldRow = Selectable<CustomFieldsTable>;
+export type BlocklistRow = Selectable<BlocklistTable>;
+export type CampaignRow = Selectable<CampaignsTable>;
+export type ImportRow = Selectable<ImportsTable>;

@@ -1,0 +1,72 @@
+import { GraphQLError, Kind, type ValueNode } from "graphql";
+import { builder } from "./builder.js";
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
+}
+
+builder.scalarType("DateTime", {
+  description: "An ISO-8601 timestamp in UTC, e.g. 2024-11-18T18:08:20.000Z.",
+  serialize: (value) =>
+    value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString(),
+  parseValue: (value) => {
+    const date = typeof value === "string" ? new Date(value) : new Date(Number.NaN);
+    if (Number.isNaN(date.getTime()))
+      throw badInput(`"${String(value)}" is not an ISO-8601 timestamp`);
+    return date;
+  },
+});
+
+builder.scalarType("Date", {
+  description: "A calendar date, YYYY-MM-DD.",
+  serialize: (value) => String(value),
+  parseValue: (value) => {
+    if (
+      typeof value !== "string" ||
+      !DATE.test(value) ||
+      Number.isNaN(Date.parse(`${value}T00:00:00Z`))
+    ) {
+      throw badInput(`"${String(value)}" is not a date (YYYY-MM-DD)`);
+    }
+    return value;
+  },
+});
+
+function literal(node: ValueNode): unknown {
+  switch (node.kind) {
+    case Kind.STRING:
+    case Kind.ENUM:
+      return node.value;
+    case Kind.BOOLEAN:
+      return node.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(node.value);
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return node.values.map(literal);
+    case Kind.OBJECT:
+      return Object.fromEntries(
+        node.fields.map((field) => [field.name.value, literal(field.value)]),
+      );
+    default:
+      throw badInput("variables are not allowed inside a JSON literal");
+  }
+}
+
+builder.scalarType("JSON", {
+  description: "Any JSON value.",
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (node) => literal(node),
+});
+
+builder.scalarType("File", {
+  description: "A file sent as a GraphQL multipart request part.",
+  serialize: () => {
+    throw new Error("File is an input-only scalar");
+  },
+});

@@ -1,0 +1,19 @@
+import type { DB } from "../db/database.js";
+import { type Authenticated, authenticate } from "../domain/accounts/keys.js";
+
+export type RequestIdentity =
+  | { kind: "anonymous" }
+  | { kind: "invalid" }
+  | ({ kind: "key" } & Authenticated);
+
+/** Reads `Authorization: Bearer <key>`; a header that is present but wrong is "invalid", never anonymous. */
+export async function identify(
+  db: DB,
+  authorization: string | null | undefined,
+): Promise<RequestIdentity> {
+  if (!authorization?.trim()) return { kind: "anonymous" };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) return { kind: "invalid" };
+  const found = await authenticate(db, match[1]);
+  return found ? { kind: "key", ...found } : { kind: "invalid" };
+}

@@ -1,0 +1,35 @@
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+
+export const JSON_BODY_LIMIT = 1024 * 1024;
+export const UPLOAD_BODY_LIMIT = 256 * 1024 * 1024;
+
+function megabytes(bytes: number): string {
+  return `${bytes / 1024 / 1024} MB`;
+}
+
+/** 1 MB for GraphQL documents; multipart uploads (CSV imports) get their own, larger limit. */
+export function graphqlBodyLimit(): MiddlewareHandler {
+  const limit = (maxSize: number, what: string) =>
+    bodyLimit({
+      maxSize,
+      onError: (c) =>
+        c.json(
+          {
+            errors: [
+              {
+                message: `${what} may be at most ${megabytes(maxSize)}`,
+                extensions: { code: "PAYLOAD_TOO_LARGE" },
+              },
+            ],
+          },
+          413,
+        ),
+    });
+  const json = limit(JSON_BODY_LIMIT, "A GraphQL request body");
+  const upload = limit(UPLOAD_BODY_LIMIT, "An upload");
+  return (c, next) => {
+    const multipart = c.req.header("content-type")?.toLowerCase().startsWith("multipart/form-data");
+    return multipart ? upload(c, next) : json(c, next);
+  };
+}

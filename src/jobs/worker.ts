@@ -1,0 +1,43 @@
+import {
+  type Runner,
+  run,
+  runMigrations,
+  type TaskList,
+  Logger as WorkerLogger,
+} from "graphile-worker";
+import type pg from "pg";
+import type { DB } from "../db/database.js";
+import type { Logger } from "../log.js";
+import { createTaskList } from "./tasks.js";
+
+export interface WorkerDeps {
+  db: DB;
+  pool: pg.Pool;
+  log: Logger;
+}
+
+function workerLogger(log: Logger): WorkerLogger {
+  return new WorkerLogger((scope) => (level, message, meta) => {
+    const method = level === "warning" ? "warn" : level === "error" ? "error" : "debug";
+    log[method]({ worker: scope, ...meta }, message);
+  });
+}
+
+/** Creates graphile-worker's own schema (idempotent). */
+export async function installJobQueue(pool: pg.Pool, log: Logger): Promise<void> {
+  await runMigrations({ pgPool: pool, logger: workerLogger(log) });
+}
+
+export async function startWorker(
+  deps: WorkerDeps,
+  options: { concurrency?: number; tasks?: TaskList } = {},
+): Promise<Runner> {
+  return run({
+    pgPool: deps.pool,
+    concurrency: options.concurrency ?? 2,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: workerLogger(deps.log),
+    taskList: options.tasks ?? createTaskList(deps),
+  });
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from "node:crypto";
+import type { LogEvent } from "kysely";
+import pg from "pg";
+import { inject } from "vitest";
+import { createDatabase, type DB } from "../../src/db/database.js";
+
+export interface TestDatabase {
+  url: string;
+  db: DB;
+  pool: pg.Pool;
+  /** Statements run through `db` since the last `statements.reset()`. */
+  statements: { count: () => number; sql: () => string[]; reset: () => void };
+  drop: () => Promise<void>;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** A fresh, migrated database of this file's own, copied from the run's template. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = inject("adminUrl");
+  const name = `cg_test_${process.ppid}_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name} template ${inject("templateDatabase")}`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl, name);
+  let seen: string[] = [];
+  const { db, pool } = createDatabase({
+    url,
+    onQuery: (event: LogEvent) => {
+      seen.push(event.query.sql);
+    },
+  });
+  return {
+    url,
+    db,
+    pool,
+    statements: { count: () => seen.length, sql: () => [...seen], reset: () => (seen = []) },
+    drop: async () => {
+      await db.destroy();
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}

@@ -194,6 +194,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       data bytea not null,
       primary key (account_id, import_id, seq)
     );
+    -- Kept only while the import runs: compressing it costs more time than the space is worth.
+    alter table import_chunks alter column data set storage external;
 
     -- Parsed rows between the COPY and the one set-based upsert; emptied when the import ends.
     create unlogged table import_rows (

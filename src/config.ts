@@ -1,21 +1,41 @@
 import { z } from "zod";
 
+/** A TCP port given as digits; `min` 0 lets the system pick one. */
+function port(min: number, fallback: number) {
+  const message = `must be a port number from ${min} to 65535`;
+  return z
+    .string()
+    .regex(/^\d{1,5}$/, message)
+    .transform(Number)
+    .refine((value) => value >= min && value <= 65535, message)
+    .default(fallback);
+}
+
 const schema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: port(0, 4000),
   HOST: z.string().min(1).default("0.0.0.0"),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
   DATA_DIR: z.string().min(1).default("./.data"),
-  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
-  PUBLIC_URL: z.string().url().optional(),
+  EMBEDDED_PG_PORT: port(1, 54329),
+  PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: "must be an http(s) URL, e.g. https://contacts.example.com",
+    })
+    .optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
     .optional(),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  WORKER: z.enum(["inline", "off"]).default("inline"),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "must be one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
+  WORKER: z.enum(["inline", "off"], { error: "must be inline or off" }).default("inline"),
 });
 
 export type Config = z.infer<typeof schema> & { PUBLIC_URL: string };

@@ -16,46 +16,85 @@ export interface RunningGateway {
   stop: () => Promise<void>;
 }
 
+/** Requests still running this long after a stop signal are cut, so a stop never hangs. */
+const DRAIN_MS = 10_000;
+
+function listen(app: ReturnType<typeof createApp>, config: Config): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => {
+      server.off("error", onError);
+      resolve(server);
+    });
+    function onError(error: NodeJS.ErrnoException) {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(
+              `port ${config.PORT} on ${config.HOST} is already in use: set PORT to a free one`,
+            )
+          : error,
+      );
+    }
+    server.once("error", onError);
+  });
+}
+
+function drain(http: ServerType): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const cut = setTimeout(() => {
+      if ("closeAllConnections" in http) http.closeAllConnections();
+    }, DRAIN_MS);
+    http.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    // Keep-alive sockets with no request in flight would hold close() open.
+    if ("closeIdleConnections" in http) http.closeIdleConnections();
+  });
+}
+
 /** config → database → migrations → worker → http, as DESIGN.md orders it. */
 export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
-  const server = await openDatabaseServer(config, log);
-  const { db, pool } = createDatabase({ url: server.url });
-  const applied = await migrateToLatest(db);
-  if (applied.length > 0) log.info({ migrations: applied }, "migrations applied");
-  await installJobQueue(pool, log);
-
-  const first = await createDefaultAccountIfEmpty(db);
-  if (first) {
-    // Printed once, on the first start of an empty database: only its digest is stored.
-    process.stdout.write(
-      `\nCreated account "default" (sid ${first.account.sid}).\nIts API key, shown only this once:\n\n  ${first.secret}\n\nSend it as "Authorization: Bearer <key>" (GraphiQL: the Headers tab).\n\n`,
-    );
-  }
-
-  const worker: Runner | null =
-    config.WORKER === "inline" ? await startWorker({ db, pool, log }) : null;
-  const app = createApp({ db, jobs, log });
-  const http: ServerType = await new Promise((resolve) => {
-    const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
-      resolve(started),
-    );
-  });
-  const address = http.address();
-  const port = typeof address === "object" && address ? address.port : config.PORT;
-  const url = `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${port}`;
-  log.info({ url: `${url}/graphql`, worker: config.WORKER }, "contact-gateway listening");
-
-  return {
-    url,
-    stop: async () => {
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        // Keep-alive sockets with no request in flight would hold close() open.
-        if ("closeIdleConnections" in http) http.closeIdleConnections();
-      });
-      await worker?.stop();
-      await db.destroy();
-      await server.stop();
-    },
+  // What has started so far, stopped in reverse order, on a stop or on a failed start.
+  const started: { name: string; stop: () => Promise<unknown> }[] = [];
+  const stopAll = async () => {
+    for (const { name, stop } of started.reverse()) {
+      await stop().catch((error: unknown) => log.error({ err: error }, `stopping ${name} failed`));
+    }
+    started.length = 0;
   };
+
+  try {
+    const server = await openDatabaseServer(config, log);
+    started.push({ name: "database server", stop: server.stop });
+    const { db, pool } = createDatabase({ url: server.url });
+    started.push({ name: "database pool", stop: () => db.destroy() });
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) log.info({ migrations: applied }, "migrations applied");
+    await installJobQueue(pool, log);
+
+    if (config.WORKER === "inline") {
+      const worker: Runner = await startWorker({ db, pool, log });
+      started.push({ name: "worker", stop: () => worker.stop() });
+    }
+    const http = await listen(createApp({ db, jobs, log }), config);
+    started.push({ name: "http", stop: () => drain(http) });
+
+    const first = await createDefaultAccountIfEmpty(db);
+    if (first) {
+      // Printed once, on the first start of an empty database: only its digest is stored. Made
+      // once the port is ours, so a failed start does not spend the one showing of the key.
+      process.stdout.write(
+        `\nCreated account "default" (sid ${first.account.sid}).\nIts API key, shown only this once:\n\n  ${first.secret}\n\nSend it as "Authorization: Bearer <key>" (GraphiQL: the Headers tab).\n\n`,
+      );
+    }
+
+    const address = http.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    const url = `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${port}`;
+    log.info({ url: `${url}/graphql`, worker: config.WORKER }, "contact-gateway listening");
+    return { url, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }

@@ -17,7 +17,10 @@ try {
   const gateway = await startGateway(config, log);
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.info({ signal }, "already stopping: waiting for requests in flight and the database");
+      return;
+    }
     stopping = true;
     log.info({ signal }, "shutting down");
     await gateway.stop();
@@ -27,6 +30,7 @@ try {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 } catch (error) {
+  // startGateway has already stopped whatever it had started (the embedded server included).
   log.fatal({ err: error }, error instanceof Error ? error.message : String(error));
   process.exit(1);
 }

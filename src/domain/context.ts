@@ -13,7 +13,7 @@ export interface Jobs {
     db: Queryable,
     task: string,
     payload: Record<string, unknown>,
-    options?: { maxAttempts?: number; jobKey?: string },
+    options?: { maxAttempts?: number; jobKey?: string; runAt?: Date },
   ): Promise<void>;
 }
 

@@ -47,3 +47,10 @@ export class RateLimited extends DomainError {
     super(message);
   }
 }
+
+/** The unique index a Postgres unique violation (23505) names; null for any other error. */
+export function violatedUniqueIndex(error: unknown): string | null {
+  if (typeof error !== "object" || error === null) return null;
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === "23505" && typeof constraint === "string" ? constraint : null;
+}

@@ -3,5 +3,14 @@ import { builder } from "./builder.js";
 import "./scalars.js";
 import "./errors.js";
 import "./accounts.js";
+import "./subscribers.js";
+import "./tags.js";
+import "./fields.js";
+import "./subscriber-mutations.js";
+import "./lists.js";
+import "./subscriptions.js";
+import "./blocklist.js";
+import "./campaigns.js";
+import "./imports.js";
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -6,6 +6,7 @@ import type { Jobs } from "../domain/context.js";
 import { createGraphQLServer } from "../graphql/server.js";
 import type { Logger } from "../log.js";
 import { identify } from "./auth.js";
+import { graphqlError } from "./errors.js";
 import { graphqlBodyLimit } from "./limits.js";
 
 export interface AppDeps {
@@ -18,14 +19,18 @@ type Env = { Variables: { requestId: string; log: Logger } };
 
 export function createApp({ db, jobs, log }: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
-  const graphql = createGraphQLServer();
+  const graphql = createGraphQLServer(log);
 
+  // Every response carries X-Request-Id (the caller's, if it sent a sane one); logs carry it too.
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();
     const requestLog = log.child({ requestId: c.get("requestId") });
     c.set("log", requestLog);
     await next();
+    // requestId() sets the header before the handler runs; a handler that answers with a
+    // Response of its own (yoga) drops it, so it is set again on whatever goes out.
+    c.res.headers.set("X-Request-Id", c.get("requestId"));
     requestLog.info(
       {
         method: c.req.method,
@@ -42,7 +47,8 @@ export function createApp({ db, jobs, log }: AppDeps): Hono<Env> {
     try {
       await sql`select 1`.execute(db);
       return c.json({ status: "ok", database: "reachable" });
-    } catch {
+    } catch (error) {
+      c.get("log").warn({ err: error }, "readiness check: database unreachable");
       return c.json({ status: "unavailable", database: "unreachable" }, 503);
     }
   });
@@ -50,28 +56,25 @@ export function createApp({ db, jobs, log }: AppDeps): Hono<Env> {
   app.on(["GET", "POST"], "/graphql", graphqlBodyLimit(), async (c) => {
     const identity = await identify(db, c.req.header("authorization"));
     if (identity.kind === "invalid") {
-      return c.json(
-        {
-          errors: [
-            {
-              message: "The API key is unknown or revoked.",
-              extensions: { code: "UNAUTHENTICATED" },
-            },
-          ],
-        },
-        401,
-      );
+      return graphqlError(c, 401, "UNAUTHENTICATED", identity.reason, {
+        "WWW-Authenticate": 'Bearer realm="contact-gateway"',
+      });
     }
+    const requestLog = c.get("log");
     const domain =
       identity.kind === "key"
-        ? { db, jobs, log: c.get("log"), account: identity.account, key: identity.key }
+        ? { db, jobs, log: requestLog, account: identity.account, key: identity.key }
         : null;
-    return graphql.fetch(c.req.raw, { domain });
+    return graphql.fetch(c.req.raw, { domain, log: requestLog });
   });
 
   app.notFound((c) => c.json({ error: "not found", path: c.req.path }, 404));
   app.onError((error, c) => {
     c.get("log")?.error({ err: error }, "unhandled error");
+    // No detail leaves the process: the request id finds it in the logs.
+    if (c.req.path === "/graphql") {
+      return graphqlError(c, 500, "INTERNAL_SERVER_ERROR", "Unexpected error.");
+    }
     return c.json({ error: "internal error", requestId: c.get("requestId") }, 500);
   });
   return app;

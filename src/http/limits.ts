@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { graphqlError } from "./errors.js";
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 export const UPLOAD_BODY_LIMIT = 256 * 1024 * 1024;
@@ -14,16 +15,13 @@ export function graphqlBodyLimit(): MiddlewareHandler {
     bodyLimit({
       maxSize,
       onError: (c) =>
-        c.json(
-          {
-            errors: [
-              {
-                message: `${what} may be at most ${megabytes(maxSize)}`,
-                extensions: { code: "PAYLOAD_TOO_LARGE" },
-              },
-            ],
-          },
+        graphqlError(
+          c,
           413,
+          "PAYLOAD_TOO_LARGE",
+          `${what} may be at most ${megabytes(maxSize)}`,
+          // The rest of the body is never read: the connection cannot carry another request.
+          { Connection: "close" },
         ),
     });
   const json = limit(JSON_BODY_LIMIT, "A GraphQL request body");

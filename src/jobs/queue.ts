@@ -11,6 +11,7 @@ export const jobs: Jobs = {
       ${task},
       ${JSON.stringify(payload)}::json,
       max_attempts => ${options.maxAttempts ?? 25}::int,
+      run_at => ${options.runAt ?? null}::timestamptz,
       job_key => ${options.jobKey ?? null}::text
     )`.execute(db);
   },

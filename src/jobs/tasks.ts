@@ -1,7 +1,11 @@
 import type { TaskList } from "graphile-worker";
+import { IMPORT_TASK } from "../domain/imports/create.js";
+import { importSubscribersTask } from "./import-subscribers.js";
 import type { WorkerDeps } from "./worker.js";
 
 /** Every task the workers run, by name. */
-export function createTaskList(_deps: WorkerDeps): TaskList {
-  return {};
+export function createTaskList(deps: WorkerDeps): TaskList {
+  return {
+    [IMPORT_TASK]: importSubscribersTask(deps),
+  };
 }

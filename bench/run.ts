@@ -1,0 +1,151 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import { createDatabase } from "../src/db/database.js";
+import { ensureDatabase, startEmbeddedPostgres } from "../src/db/embedded.js";
+import { migrateToLatest } from "../src/db/migrate.js";
+import { createAccount } from "../src/domain/accounts/accounts.js";
+import { installJobQueue } from "../src/jobs/worker.js";
+import { createLogger } from "../src/log.js";
+import { benchGraphQL, type HttpFigures } from "./http.js";
+import { benchImport } from "./import.js";
+import { seedAudience } from "./seed.js";
+
+// `npm run bench`: a live server (its own process) on a fresh embedded PostgreSQL with 10,000
+// seeded subscribers, loaded by autocannon from this process. Knobs: BENCH_SECONDS (10),
+// BENCH_CONNECTIONS (10), BENCH_SUBSCRIBERS (10000), BENCH_IMPORT_ROWS (1000000).
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const subscriberCount = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
+const importRows = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
+
+const NESTED_PAGE = `query Page($first: Int!) {
+  subscribers(first: $first) {
+    edges { node {
+      id email firstName lastName status
+      tags { id name }
+      subscriptions { status statusChangedAt list { id name } }
+      customValues {
+        field { id name }
+        ... on StringCustomValue { text: value }
+        ... on NumberCustomValue { number: value }
+        ... on DropdownCustomValue { option: value }
+      }
+    } }
+    pageInfo { endCursor hasNextPage }
+  }
+}`;
+
+const NODE = `query One($id: ID!) { node(id: $id) { id ... on Subscriber { email firstName lastName } } }`;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const ok = await fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error("the server did not become ready");
+}
+
+async function post(url: string, key: string, query: string, variables: Record<string, unknown>) {
+  const response = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+  if (body.errors) throw new Error(`bench query failed: ${JSON.stringify(body.errors)}`);
+  return body.data ?? {};
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ")).join("\n");
+}
+
+async function main() {
+  const log = createLogger("warn");
+  const dataDir = path.resolve(".data-bench");
+  await rm(dataDir, { recursive: true, force: true });
+  const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+  let server: ChildProcess | undefined;
+  try {
+    await ensureDatabase(postgres.url("postgres"), "bench");
+    const databaseUrl = postgres.url("bench");
+    const { db, pool } = createDatabase({ url: databaseUrl });
+    await migrateToLatest(db);
+    await installJobQueue(pool, log);
+    const { account, secret: key } = await createAccount(db, { name: "bench" });
+    const seeding = performance.now();
+    await seedAudience(db, account.id, subscriberCount);
+    console.log(`seeded ${subscriberCount} subscribers in ${Math.round(performance.now() - seeding)} ms`);
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    server = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    await waitReady(url);
+
+    const page = (await post(url, key, NESTED_PAGE, { first: 50 })) as {
+      subscribers: { edges: { node: { id: string } }[] };
+    };
+    const someId = page.subscribers.edges[0].node.id;
+    await post(url, key, NODE, { id: someId });
+
+    const figures: HttpFigures[] = [];
+    // A short warm-up lets V8 optimise the hot paths before measuring.
+    await benchGraphQL({ name: "warm-up", url, key, query: NESTED_PAGE, variables: { first: 50 }, seconds: 3, connections });
+    figures.push(
+      await benchGraphQL({ name: "(a) page of 50 subscribers, nested", url, key, query: NESTED_PAGE, variables: { first: 50 }, seconds, connections }),
+    );
+    figures.push(await benchGraphQL({ name: "(b) node(id)", url, key, query: NODE, variables: { id: someId }, seconds, connections }));
+
+    server.kill("SIGTERM");
+    await new Promise((resolve) => server?.once("exit", resolve));
+    server = undefined;
+
+    const imported = await benchImport({ databaseUrl, rows: importRows });
+    await db.destroy();
+
+    console.log(`\ncontact-gateway bench — ${subscriberCount} subscribers, ${connections} connections, ${seconds} s per run, Node ${process.version}\n`);
+    console.log(
+      table([
+        ["benchmark", "requests/s", "p50 ms", "p99 ms", "errors", "non-2xx"],
+        ...figures.map((figure) => [
+          figure.name,
+          String(figure.requestsPerSecond),
+          String(figure.p50),
+          String(figure.p99),
+          String(figure.errors),
+          String(figure.non2xx),
+        ]),
+      ]),
+    );
+    console.log(
+      `\n(c) CSV import: ${imported.rows.toLocaleString("en")} rows in ${imported.seconds.toFixed(2)} s = ${Math.round(imported.rowsPerSecond).toLocaleString("en")} rows/s`,
+    );
+  } finally {
+    server?.kill("SIGKILL");
+    await postgres.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,157 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import cliProgress from "cli-progress";
+import type { ImportRow } from "../db/types.js";
+import { findAccountBySid } from "../domain/accounts/accounts.js";
+import { importInProcess } from "../domain/imports/in-process.js";
+import { type ImportErrorRow, listImportErrors } from "../domain/imports/queries.js";
+import { decodeGlobalIdOf } from "../graphql/ids.js";
+import { jobs } from "../jobs/queue.js";
+import { parseCommand, required } from "./args.js";
+import type { Output } from "./output.js";
+import type { Runtime } from "./runtime.js";
+
+const ERRORS_SHOWN = 100;
+
+export function parseImport(args: string[]) {
+  const { values, positionals } = parseCommand(
+    "import",
+    args,
+    {
+      account: { type: "string" },
+      list: { type: "string" },
+      "keep-existing": { type: "boolean" },
+      json: { type: "boolean" },
+    },
+    ["FILE"],
+  );
+  const list = values.list?.trim();
+  return {
+    file: positionals[0],
+    account: required("import", "account", values.account),
+    // A list's public id, or its GraphQL global id as GraphiQL shows it.
+    list: list ? (decodeGlobalIdOf(list, "List") ?? list.toLowerCase()) : undefined,
+    updateExisting: !values["keep-existing"],
+    json: values.json ?? false,
+  };
+}
+
+/** Checked before the database is opened, so a typo in the path fails fast. */
+export async function checkImportFile(file: string): Promise<void> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(
+      `cannot read ${file}: ${error.code === "ENOENT" ? "no such file" : error.message}`,
+    );
+  });
+  if (!info.isFile()) throw new Error(`cannot read ${file}: not a file`);
+}
+
+/**
+ * Runs the import in this process with a progress bar on a terminal. Exit code 0 when the import
+ * completed (rows with errors included), 1 when it failed.
+ */
+export async function importFile(
+  runtime: Runtime,
+  input: ReturnType<typeof parseImport>,
+  out: Output,
+): Promise<number> {
+  const account = await findAccountBySid(runtime.db, input.account);
+  const ctx = { db: runtime.db, account, key: null, jobs, log: runtime.log };
+  const bar =
+    !out.json && process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          {
+            format: "importing {bar} {percentage}% | {value}/{total} rows | {duration_formatted}",
+            hideCursor: true,
+            etaBuffer: 20,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+  let total = 0;
+  let finished: ImportRow;
+  try {
+    finished = await importInProcess(
+      runtime,
+      ctx,
+      {
+        source: "cli",
+        filename: path.basename(input.file),
+        listId: input.list,
+        updateExisting: input.updateExisting,
+        content: createReadStream(input.file),
+      },
+      {
+        onCreated: (created) => {
+          total = created.total;
+          out.note(`Import ${created.public_id}: ${total} rows to read.`);
+          bar?.start(Math.max(total, 1), 0);
+        },
+        onProgress: (processed) => {
+          if (processed > total) {
+            total = processed;
+            bar?.setTotal(total);
+          }
+          bar?.update(processed);
+        },
+      },
+    );
+  } finally {
+    bar?.stop();
+  }
+
+  const errors = (
+    await listImportErrors(ctx, [finished.id], { limit: ERRORS_SHOWN, backward: false })
+  ).get(finished.id) as ImportErrorRow[];
+  out.result({ import: importJson(finished, errors) }, () => summary(finished, errors));
+  return finished.status === "completed" ? 0 : 1;
+}
+
+function importJson(row: ImportRow, errors: ImportErrorRow[]) {
+  return {
+    id: row.public_id,
+    status: row.status,
+    source: row.source,
+    filename: row.filename,
+    total: row.total,
+    created: row.created,
+    updated: row.updated,
+    invalid: row.invalid,
+    processed: row.processed,
+    failure: row.failure,
+    createdAt: row.created_at.toISOString(),
+    startedAt: row.started_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    /** The first rows that were not imported (all of them: GraphQL's Import.errors). */
+    errors: errors.map((error) => ({
+      row: error.row_number,
+      email: error.email,
+      message: error.message,
+    })),
+  };
+}
+
+function summary(row: ImportRow, errors: ImportErrorRow[]): string {
+  if (row.status !== "completed")
+    return `Import ${row.public_id} failed: ${row.failure ?? row.status}`;
+  const seconds =
+    row.started_at && row.finished_at
+      ? ` in ${((row.finished_at.getTime() - row.started_at.getTime()) / 1000).toFixed(1)} s`
+      : "";
+  const lines = [
+    `Import ${row.public_id} completed${seconds}: ${row.total} rows, ${row.created} created, ${row.updated} updated, ${row.invalid} invalid.`,
+  ];
+  const shown = errors.slice(0, 10);
+  if (shown.length > 0) {
+    lines.push(
+      `Rows not imported${row.invalid > shown.length ? ` (first ${shown.length} of ${row.invalid})` : ""}:`,
+    );
+    for (const error of shown) {
+      lines.push(
+        `  row ${error.row_number}${error.email ? ` (${error.email})` : ""}: ${error.message}`,
+      );
+    }
+  }
+  return lines.join("\n");
+}

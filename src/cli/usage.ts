@@ -1,0 +1,22 @@
+/** A mistake in the command line itself: exit code 2, with a pointer to the help. */
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: contact-gateway <command> [options]
+
+Commands:
+  accounts create --name NAME [--email EMAIL] [--json]
+      Creates an account and an API key with every scope (the key is shown once).
+  keys create --account SID [--scopes a,b] [--label LABEL] [--json]
+      Issues an API key; a label revokes the account's previous key with that label.
+      Scopes: <area>:read, <area>:write (areas: subscribers, lists, tags, fields, blocklist,
+      campaigns, imports) and admin. Default: every scope.
+  keys list --account SID [--json]
+      The account's keys (their ids, never their secrets).
+  keys revoke --account SID KEY_ID [--json]
+  import FILE --account SID [--list LIST_ID] [--keep-existing] [--json]
+      Imports a CSV of subscribers in this process, with a progress bar on a terminal.
+      --keep-existing leaves subscribers already in the account as they are.
+
+The database is DATABASE_URL, or the embedded PostgreSQL under DATA_DIR (as for \`npm start\`).
+Exit codes: 0 done, 1 failed, 2 usage error.
+`;

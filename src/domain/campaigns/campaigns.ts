@@ -1,0 +1,168 @@
+import type { Updateable } from "kysely";
+import { sql } from "kysely";
+import type {
+  CampaignChannel,
+  CampaignRow,
+  CampaignStatus,
+  CampaignsTable,
+} from "../../db/types.js";
+import type { Context, Queryable } from "../context.js";
+import { Conflict, NotFound, Validation } from "../errors.js";
+import { applyPage, type Page } from "../page.js";
+import { internalIdsOf } from "./audience.js";
+
+// A campaign is a send to lists and tags. Only a draft can be edited or deleted: once scheduled,
+// what it sends and to whom is fixed.
+
+export const CAMPAIGN_CHANNELS = ["email", "sms", "whatsapp"] as const satisfies CampaignChannel[];
+export const CAMPAIGN_STATUSES = [
+  "draft",
+  "scheduled",
+  "sending",
+  "completed",
+  "failed",
+] as const satisfies CampaignStatus[];
+
+const NAME_MAX = 200;
+
+export interface CampaignInput {
+  name?: string | null;
+  channel?: CampaignChannel | null;
+  subject?: string | null;
+  body?: string | null;
+  /** Public ids of the account's lists. */
+  listIds?: readonly string[] | null;
+  /** Public ids of the account's tags. */
+  tagIds?: readonly string[] | null;
+  scheduledAt?: Date | null;
+}
+
+export interface CampaignFilter {
+  status?: CampaignStatus | null;
+  /** Created at or after this instant. */
+  createdAfter?: Date | null;
+  /** Created strictly before this instant. */
+  createdBefore?: Date | null;
+}
+
+function checkedName(name: string | null | undefined): string {
+  const trimmed = name?.trim() ?? "";
+  if (!trimmed) throw Validation.of(["input", "name"], "name is required");
+  if (trimmed.length > NAME_MAX)
+    throw Validation.of(["input", "name"], `name may be at most ${NAME_MAX} characters`);
+  return trimmed;
+}
+
+/** The columns an input sets; a field left out (undefined) is left as it is. */
+async function columnsOf(
+  trx: Queryable,
+  ctx: Context,
+  input: CampaignInput,
+): Promise<Updateable<CampaignsTable>> {
+  const columns: Updateable<CampaignsTable> = {};
+  if (input.name !== undefined) columns.name = checkedName(input.name);
+  // channel, listIds and tagIds cannot be empty: null there means "unchanged", like undefined.
+  if (input.channel != null) columns.channel = input.channel;
+  if (input.subject !== undefined) columns.subject = input.subject?.trim() || null;
+  if (input.body !== undefined) columns.body = input.body || null;
+  if (input.scheduledAt !== undefined) columns.scheduled_at = input.scheduledAt;
+  if (input.listIds != null)
+    columns.list_ids = await internalIdsOf(trx, ctx, "lists", input.listIds);
+  if (input.tagIds != null) columns.tag_ids = await internalIdsOf(trx, ctx, "tags", input.tagIds);
+  return columns;
+}
+
+export async function createCampaign(ctx: Context, input: CampaignInput): Promise<CampaignRow> {
+  const name = checkedName(input.name);
+  return ctx.db.transaction().execute(async (trx) => {
+    const columns = await columnsOf(trx, ctx, { ...input, name });
+    return trx
+      .insertInto("campaigns")
+      .values({ ...columns, name, account_id: ctx.account.id })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** The campaign, locked until the transaction ends, if it is still a draft. */
+async function lockDraft(trx: Queryable, ctx: Context, publicId: string): Promise<CampaignRow> {
+  const campaign = await trx
+    .selectFrom("campaigns")
+    .selectAll()
+    .where("account_id", "=", ctx.account.id)
+    .where("public_id", "=", publicId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!campaign) throw new NotFound("Campaign", publicId);
+  if (campaign.status !== "draft") {
+    throw new Conflict(`only a draft campaign can change; this one is ${campaign.status}`);
+  }
+  return campaign;
+}
+
+export async function updateCampaign(
+  ctx: Context,
+  publicId: string,
+  input: CampaignInput,
+): Promise<CampaignRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const campaign = await lockDraft(trx, ctx, publicId);
+    const columns = await columnsOf(trx, ctx, input);
+    if (Object.keys(columns).length === 0) return campaign;
+    return trx
+      .updateTable("campaigns")
+      .set({ ...columns, updated_at: sql`now()` })
+      .where("account_id", "=", ctx.account.id)
+      .where("id", "=", campaign.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+export async function deleteCampaign(ctx: Context, publicId: string): Promise<CampaignRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const campaign = await lockDraft(trx, ctx, publicId);
+    await trx
+      .deleteFrom("campaigns")
+      .where("account_id", "=", ctx.account.id)
+      .where("id", "=", campaign.id)
+      .execute();
+    return campaign;
+  });
+}
+
+export function campaignsByPublicId(
+  ctx: Context,
+  publicIds: readonly string[],
+): Promise<CampaignRow[]> {
+  if (publicIds.length === 0) return Promise.resolve([]);
+  return ctx.db
+    .selectFrom("campaigns")
+    .selectAll()
+    .where("account_id", "=", ctx.account.id)
+    .where("public_id", "in", publicIds)
+    .execute();
+}
+
+function filtered(ctx: Context, filter: CampaignFilter) {
+  let query = ctx.db.selectFrom("campaigns").where("campaigns.account_id", "=", ctx.account.id);
+  if (filter.status) query = query.where("status", "=", filter.status);
+  if (filter.createdAfter) query = query.where("created_at", ">=", filter.createdAfter);
+  if (filter.createdBefore) query = query.where("created_at", "<", filter.createdBefore);
+  return query;
+}
+
+export function pageCampaigns(
+  ctx: Context,
+  filter: CampaignFilter,
+  page: Page,
+): Promise<CampaignRow[]> {
+  return applyPage(filtered(ctx, filter).selectAll(), "campaigns.id", page).execute();
+}
+
+export async function countCampaigns(ctx: Context, filter: CampaignFilter): Promise<number> {
+  const row = await filtered(ctx, filter)
+    .select((eb) => eb.fn.countAll<string>().as("count"))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}

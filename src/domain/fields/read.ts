@@ -1,0 +1,37 @@
+import type { CustomFieldRow } from "../../db/types.js";
+import type { Context, Queryable } from "../context.js";
+
+/** A custom field with the public id of its list (null when it is account-wide). */
+export type CustomField = CustomFieldRow & { list_public_id: string | null };
+
+function selectFields(ctx: Context, db: Queryable = ctx.db) {
+  return db
+    .selectFrom("custom_fields")
+    .leftJoin("lists", (join) =>
+      join
+        .onRef("lists.id", "=", "custom_fields.list_id")
+        .onRef("lists.account_id", "=", "custom_fields.account_id"),
+    )
+    .selectAll("custom_fields")
+    .select("lists.public_id as list_public_id")
+    .where("custom_fields.account_id", "=", ctx.account.id);
+}
+
+/**
+ * Every custom field of the account, oldest first. Writes of custom values load them once per
+ * request or batch: accounts have tens of fields, not thousands.
+ */
+export function loadFields(ctx: Context, db: Queryable = ctx.db): Promise<CustomField[]> {
+  return selectFields(ctx, db).orderBy("custom_fields.id").execute();
+}
+
+/** Custom fields of the account by public id, in the order asked; null where there is none. */
+export async function getFields(
+  ctx: Context,
+  publicIds: readonly string[],
+): Promise<(CustomField | null)[]> {
+  if (publicIds.length === 0) return [];
+  const rows = await selectFields(ctx).where("custom_fields.public_id", "in", publicIds).execute();
+  const byId = new Map(rows.map((row) => [row.public_id, row]));
+  return publicIds.map((id) => byId.get(id) ?? null);
+}

@@ -1,0 +1,227 @@
+import { randomBytes } from "node:crypto";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { copyText, type RowError } from "./rows.js";
+
+// The set-based half of an import: one transaction turns the staged rows into subscribers,
+// subscriptions and per-row errors, completes the import and drops its staging data. A run
+// killed before the commit leaves nothing behind but staging rows; after it, nothing to redo.
+
+export interface MergePlan {
+  accountId: string;
+  importId: string;
+  listId: string | null;
+  updateExisting: boolean;
+  /** Defaults of custom fields the file has no column for, applied to new subscribers only. */
+  defaults: Record<string, unknown>;
+  /** Account-wide required fields a new subscriber must end up with (none has a default here). */
+  required: { id: string; name: string }[];
+  /** Data rows in the file and the rows refused while parsing. */
+  total: number;
+  parseErrors: RowError[];
+}
+
+export interface MergeCounts {
+  created: number;
+  updated: number;
+  invalid: number;
+}
+
+const NULL = "\\N";
+
+export async function mergeStaged(client: pg.PoolClient, plan: MergePlan): Promise<MergeCounts> {
+  const { accountId, importId } = plan;
+  await client.query("begin");
+  try {
+    // The whole file's rows are sorted by email once; keep that sort in memory.
+    await client.query("set local work_mem = '256MB'");
+    await copyErrors(client, accountId, importId, plan.parseErrors);
+    const upsert = upsertQuery(plan);
+    const [counts] = (
+      await client.query<{
+        duplicates: number;
+        incomplete: number;
+        created: number;
+        updated: number;
+      }>(upsert.text, upsert.values)
+    ).rows;
+    if (plan.listId !== null && !plan.updateExisting) {
+      // Existing subscribers keep their data but still join the list.
+      await client.query(
+        `insert into subscriptions (account_id, list_id, subscriber_id, source)
+         select distinct $1::bigint, $3::bigint, s.id, 'import'
+         from import_rows r
+         join subscribers s on s.account_id = $1 and lower(s.email) = lower(r.email)
+         where r.account_id = $1 and r.import_id = $2
+         on conflict (account_id, list_id, subscriber_id) do nothing`,
+        [accountId, importId, plan.listId],
+      );
+    }
+    const result = {
+      created: counts.created,
+      updated: counts.updated,
+      invalid: plan.parseErrors.length + counts.duplicates + counts.incomplete,
+    };
+    await client.query(
+      `update imports set status = 'completed', total = $3, processed = $3, created = $4,
+         updated = $5, invalid = $6, failure = null, finished_at = now()
+       where account_id = $1 and id = $2`,
+      [accountId, importId, plan.total, result.created, result.updated, result.invalid],
+    );
+    await client.query("delete from import_chunks where account_id = $1 and import_id = $2", [
+      accountId,
+      importId,
+    ]);
+    await client.query("delete from import_rows where account_id = $1 and import_id = $2", [
+      accountId,
+      importId,
+    ]);
+    await client.query("commit");
+    return result;
+  } catch (error) {
+    await client.query("rollback").catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * The first row of each email (case-insensitive) wins; later ones become "duplicate of row N".
+ * Rows go in sorted by email, so every index of subscribers is filled in order rather than at
+ * random places.
+ */
+function upsertQuery(plan: MergePlan): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  // Each value becomes a typed placeholder, so only the parts this plan uses are sent.
+  const param = (value: unknown, type: string) => {
+    values.push(value);
+    return `$${values.length}::${type}`;
+  };
+  const account = param(plan.accountId, "bigint");
+  const importId = param(plan.importId, "bigint");
+  const hasDefaults = Object.keys(plan.defaults).length > 0;
+  const newValues = hasDefaults
+    ? `${param(JSON.stringify(plan.defaults), "jsonb")} || custom_values`
+    : "custom_values";
+  // Defaults are for new subscribers: an existing one only gets the file's own values.
+  const importedValues = hasDefaults
+    ? `(excluded.custom_values - ${param(Object.keys(plan.defaults), "text[]")})`
+    : "excluded.custom_values";
+  const onConflict = plan.updateExisting
+    ? `do update set
+         first_name = coalesce(excluded.first_name, s.first_name),
+         last_name = coalesce(excluded.last_name, s.last_name),
+         phone = coalesce(excluded.phone, s.phone),
+         timezone = coalesce(excluded.timezone, s.timezone),
+         custom_values = s.custom_values || ${importedValues},
+         updated_at = now()`
+    : "do nothing";
+  const checkRequired = plan.required.length > 0;
+  const required = checkRequired
+    ? {
+        ids: param(
+          plan.required.map((field) => field.id),
+          "text[]",
+        ),
+        names: param(
+          plan.required.map((field) => field.name),
+          "text[]",
+        ),
+      }
+    : null;
+  const incomplete = required
+    ? `incomplete as (
+      insert into import_errors (account_id, import_id, row_number, email, message)
+      select ${account}, ${importId}, st.row_number, st.email,
+        'missing required custom field ' || (
+          select string_agg(r.name, ', ') from unnest(${required.ids}, ${required.names}) as r(id, name)
+          where not st.custom_values ? r.id
+        )
+      from staged st
+      where st.row_number = st.first_row
+        and not (st.custom_values ?& ${required.ids})
+        and not exists (
+          select 1 from subscribers x
+          where x.account_id = ${account} and lower(x.email) = lower(st.email)
+        )
+      returning row_number
+    ),`
+    : "";
+  const subscribed =
+    plan.listId === null
+      ? ""
+      : `, subscribed as (
+      insert into subscriptions (account_id, list_id, subscriber_id, source)
+      select ${account}, ${param(plan.listId, "bigint")}, id, 'import' from upserted
+      on conflict (account_id, list_id, subscriber_id) do nothing
+    )`;
+  const text = `
+    with staged as (
+      select row_number, email, first_name, last_name, phone, timezone, custom_values,
+        first_value(row_number) over (partition by lower(email) order by row_number) as first_row,
+        row_number() over (order by lower(email), row_number) as seq
+      from import_rows
+      where account_id = ${account} and import_id = ${importId}
+    ),
+    duplicates as (
+      insert into import_errors (account_id, import_id, row_number, email, message)
+      select ${account}, ${importId}, row_number, email, 'duplicate of row ' || first_row
+      from staged
+      where row_number <> first_row
+      returning 1
+    ),
+    ${incomplete}
+    upserted as (
+      insert into subscribers as s
+        (account_id, public_id, email, first_name, last_name, phone, timezone, custom_values)
+      select ${account}, ${param(publicIdPrefix(), "text")} || lpad(to_hex(seq), 12, '0'),
+        email, first_name, last_name, phone, timezone, ${newValues}
+      from staged
+      where row_number = first_row
+        ${checkRequired ? "and row_number not in (select row_number from incomplete)" : ""}
+      on conflict (account_id, lower(email)) ${onConflict}
+      returning s.id, s.xmax = 0 as created
+    )${subscribed}
+    select
+      (select count(*) from duplicates)::int as duplicates,
+      ${checkRequired ? "(select count(*) from incomplete)::int" : "0"} as incomplete,
+      (count(*) filter (where created))::int as created,
+      (count(*) filter (where not created))::int as updated
+    from upserted`;
+  return { text, values };
+}
+
+/**
+ * New subscribers get time-ordered public ids (32 hex like any other): this import's time and a
+ * random part, then the row's place in the insert order. A million random ids would each land on
+ * a random page of the public-id index, which costs more than everything else the insert does.
+ */
+function publicIdPrefix(): string {
+  return Date.now().toString(16).padStart(12, "0") + randomBytes(4).toString("hex");
+}
+
+async function copyErrors(
+  client: pg.PoolClient,
+  accountId: string,
+  importId: string,
+  errors: readonly RowError[],
+): Promise<void> {
+  if (errors.length === 0) return;
+  const stream = client.query(
+    copyFrom("copy import_errors (account_id, import_id, row_number, email, message) from stdin"),
+  );
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on("finish", resolve);
+    stream.on("error", reject);
+  });
+  const prefix = `${accountId}\t${importId}\t`;
+  let text = "";
+  for (const error of errors) {
+    text += `${prefix}${error.row}\t${error.email === null ? NULL : copyText(error.email)}\t${copyText(error.message)}\n`;
+    if (text.length > 1 << 20) {
+      if (!stream.write(text)) await new Promise((resolve) => stream.once("drain", resolve));
+      text = "";
+    }
+  }
+  stream.end(text);
+  await done;
+}

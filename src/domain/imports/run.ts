@@ -1,0 +1,251 @@
+import { sql } from "kysely";
+import type pg from "pg";
+import type { DB } from "../../db/database.js";
+import type { ImportRow } from "../../db/types.js";
+import type { Logger } from "../../log.js";
+import type { Queryable } from "../context.js";
+import { coerceValue } from "../fields/values.js";
+import type { ColumnLayout, ImportField } from "./columns.js";
+import { ImportBusy, ImportFailure } from "./failure.js";
+import { mergeStaged } from "./merge.js";
+import { stageRows } from "./stage.js";
+
+export interface ImportDeps {
+  db: DB;
+  pool: pg.Pool;
+  log: Logger;
+}
+
+export interface RunImportOptions {
+  /** graphile-worker's attempt number and limit: the last attempt marks the import failed. */
+  attempt?: number;
+  maxAttempts?: number;
+  /** Rows read so far, while the file is read. */
+  onProgress?: (processed: number) => void;
+}
+
+const PROGRESS_EVERY = 50_000;
+/** First key of the advisory lock an import run holds (the second is the import id). */
+const LOCK_SPACE = 0x1a7e;
+
+/**
+ * Runs one import to its end: `completed` with counts and per-row errors, or `failed` with the
+ * reason when the file cannot be imported. Throws only for transient trouble (database gone,
+ * another process running the same import), so that the job is retried; every attempt starts
+ * again from the stored file, and only the final transaction writes subscribers.
+ */
+export async function runImport(
+  deps: ImportDeps,
+  importId: string,
+  options: RunImportOptions = {},
+): Promise<ImportRow | null> {
+  const found = await findImport(deps.db, importId);
+  if (!found || isFinished(found)) return found;
+
+  // A session lock, held on its own connection for the whole run: it dies with the process,
+  // so a killed worker's import is free again at once, while a live one is never run twice.
+  const lock = await deps.pool.connect();
+  let lockBroken = false;
+  try {
+    const { rows } = await lock.query<{ locked: boolean }>(
+      "select pg_try_advisory_lock($1, ($2::bigint % 2147483647)::int) as locked",
+      [LOCK_SPACE, importId],
+    );
+    if (!rows[0].locked) throw new ImportBusy(`import ${importId} is being run by another process`);
+    const current = await findImport(deps.db, importId);
+    if (!current || isFinished(current)) return current;
+    return await execute(deps, lock, current, options);
+  } catch (error) {
+    if (error instanceof ImportFailure) {
+      deps.log.info({ importId, failure: error.message }, "import failed");
+      return markFailed(deps.db, importId, error.message);
+    }
+    if (!(error instanceof ImportBusy)) {
+      lockBroken = true;
+      const attempt = options.attempt ?? 1;
+      if (attempt >= (options.maxAttempts ?? 1)) {
+        const reason = error instanceof Error ? error.message : String(error);
+        await markFailed(deps.db, importId, `gave up after ${attempt} attempt(s): ${reason}`);
+      }
+    }
+    throw error;
+  } finally {
+    if (!lockBroken) {
+      await lock
+        .query("select pg_advisory_unlock($1, ($2::bigint % 2147483647)::int)", [
+          LOCK_SPACE,
+          importId,
+        ])
+        .catch(() => {
+          lockBroken = true;
+        });
+    }
+    // A connection in an unknown state is closed rather than reused (closing also frees the lock).
+    lock.release(lockBroken);
+  }
+}
+
+async function execute(
+  deps: ImportDeps,
+  lock: pg.PoolClient,
+  imp: ImportRow,
+  options: RunImportOptions,
+): Promise<ImportRow> {
+  const { db, pool, log } = deps;
+  const accountId = imp.account_id;
+  await db
+    .updateTable("imports")
+    .set({
+      status: "running",
+      started_at: sql<Date>`coalesce(started_at, now())`,
+      processed: 0,
+      failure: null,
+    })
+    .where("account_id", "=", accountId)
+    .where("id", "=", imp.id)
+    .execute();
+  // What an earlier, interrupted attempt staged.
+  await db
+    .deleteFrom("import_rows")
+    .where("account_id", "=", accountId)
+    .where("import_id", "=", imp.id)
+    .execute();
+  const fields = await importFields(db, accountId, imp.list_id);
+
+  const client = await pool.connect();
+  let clientBroken = false;
+  const started = performance.now();
+  try {
+    // Progress goes through the lock's connection, in order, never blocking the parse.
+    let progress: Promise<unknown> = Promise.resolve();
+    const staged = await stageRows({
+      pool,
+      client,
+      accountId,
+      importId: imp.id,
+      fields,
+      progressEvery: PROGRESS_EVERY,
+      onLayout: (layout) => {
+        if (layout.standard.email === -1) throw new ImportFailure(noEmailColumn(layout));
+      },
+      onProgress: (processed) => {
+        progress = progress.then(() =>
+          lock.query(
+            "update imports set processed = $3 where account_id = $1 and id = $2 and status = 'running'",
+            [accountId, imp.id, processed],
+          ),
+        );
+        options.onProgress?.(processed);
+      },
+    });
+    await progress;
+    options.onProgress?.(staged.total);
+
+    const present = new Set(staged.layout.custom.map(({ field }) => field.id));
+    const defaults: Record<string, unknown> = {};
+    for (const field of fields) {
+      if (present.has(field.id) || field.default_value == null) continue;
+      const coerced = coerceValue(field, field.default_value);
+      if (coerced.ok && coerced.value !== null) defaults[field.id] = coerced.value;
+    }
+    const required = fields
+      .filter((field) => field.required && field.list_id === null && !(field.id in defaults))
+      .map(({ id, name }) => ({ id, name }));
+
+    const staging = performance.now();
+    const counts = await mergeStaged(client, {
+      accountId,
+      importId: imp.id,
+      listId: imp.list_id,
+      updateExisting: imp.update_existing,
+      defaults,
+      required,
+      total: staged.total,
+      parseErrors: staged.errors,
+    });
+    log.info(
+      {
+        importId: imp.id,
+        total: staged.total,
+        ...counts,
+        stageMs: Math.round(staging - started),
+        mergeMs: Math.round(performance.now() - staging),
+      },
+      "import completed",
+    );
+    return (await findImport(db, imp.id)) as ImportRow;
+  } catch (error) {
+    clientBroken = !(error instanceof ImportFailure);
+    throw error;
+  } finally {
+    client.release(clientBroken);
+  }
+}
+
+function noEmailColumn(layout: ColumnLayout): string {
+  const found = layout.headers.slice(0, 10).map((header) => JSON.stringify(header));
+  return `the file has no email column: its first row must be a header naming the columns, with one called "email"${found.length > 0 ? ` (found ${found.join(", ")})` : ""}`;
+}
+
+/** Account-wide fields, and those of the import's list. */
+function importFields(db: DB, accountId: string, listId: string | null): Promise<ImportField[]> {
+  return db
+    .selectFrom("custom_fields")
+    .select([
+      "id",
+      "name",
+      "type",
+      "options",
+      "required",
+      "default_value",
+      "list_id",
+      "merge_tag",
+      "column_name",
+    ])
+    .where("account_id", "=", accountId)
+    .where((eb) =>
+      listId === null
+        ? eb("list_id", "is", null)
+        : eb.or([eb("list_id", "is", null), eb("list_id", "=", listId)]),
+    )
+    .orderBy("id")
+    .execute();
+}
+
+function isFinished(imp: ImportRow): boolean {
+  return imp.status === "completed" || imp.status === "failed";
+}
+
+async function findImport(db: Queryable, importId: string): Promise<ImportRow | null> {
+  const row = await db
+    .selectFrom("imports")
+    .selectAll()
+    .where("id", "=", importId)
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+async function markFailed(db: DB, importId: string, failure: string): Promise<ImportRow | null> {
+  // The file is kept no longer than the import needs it; the errors of a failed run are moot.
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable("imports")
+      .set({ status: "failed", failure, finished_at: new Date() })
+      .where("id", "=", importId)
+      .where("status", "<>", "completed")
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return findImport(trx, importId);
+    await trx
+      .deleteFrom("import_chunks")
+      .where("account_id", "=", row.account_id)
+      .where("import_id", "=", row.id)
+      .execute();
+    await trx
+      .deleteFrom("import_rows")
+      .where("account_id", "=", row.account_id)
+      .where("import_id", "=", row.id)
+      .execute();
+    return row;
+  });
+}

@@ -1,0 +1,125 @@
+import type { NewSubscriberRow, SubscriberStatus } from "../../db/types.js";
+import { isEmail, normalizeEmail } from "../email.js";
+import { type Issue, NotFound } from "../errors.js";
+import type { CustomField } from "../fields/read.js";
+import { applyCustomValues, type CustomValues, isDate } from "../fields/values.js";
+
+// What a client may send about a subscriber, and how it is checked. Keys are the names clients
+// use (issue paths point at them); PROFILE maps them to columns.
+
+export const SUBSCRIBER_STATUSES: readonly SubscriberStatus[] = [
+  "active",
+  "unsubscribed",
+  "bounced",
+  "complained",
+];
+
+export const PROFILE = {
+  firstName: "first_name",
+  lastName: "last_name",
+  phone: "phone",
+  timezone: "timezone",
+  jobTitle: "job_title",
+  company: "company",
+  country: "country",
+  address: "address",
+  website: "website",
+  postalCode: "postal_code",
+} as const;
+type ProfileKey = keyof typeof PROFILE;
+type ProfileColumn = (typeof PROFILE)[ProfileKey];
+
+const MAX_TEXT = 1_000;
+
+export interface CustomValueChange {
+  /** Public id of the custom field. */
+  fieldId: string;
+  /** A raw value of the field's type; null clears it. */
+  value: unknown;
+}
+
+/** undefined: leave as it is; null: clear (where the field may be empty). */
+export type SubscriberInput = { [key in ProfileKey]?: string | null } & {
+  email?: string | null;
+  birthday?: string | null;
+  status?: SubscriberStatus | null;
+  customValues?: readonly CustomValueChange[] | null;
+};
+
+/** The columns a write sets. */
+export type SubscriberColumns = Partial<
+  Pick<NewSubscriberRow, ProfileColumn | "email" | "birthday" | "status">
+> & { custom_values?: CustomValues };
+
+export interface CheckOptions {
+  /** The stored values for an update; null when creating (email required, defaults applied). */
+  current: { custom_values: unknown } | null;
+  /** The account's custom fields, loaded once per request or batch. */
+  fields: readonly CustomField[];
+  /** Where this subscriber sits in the input: ["input"], or ["input", "subscribers", "3"]. */
+  path: string[];
+}
+
+/** Checks an email alone (upserts check every email before anything else). */
+export function checkEmail(raw: string | null | undefined): { email?: string; message?: string } {
+  const email = normalizeEmail(raw ?? "");
+  if (!email) return { message: "is required" };
+  if (!isEmail(email)) return { message: `"${email}" is not an email address` };
+  return { email };
+}
+
+/**
+ * The columns a subscriber write sets, and every problem with the input. Custom values are
+ * merged with the stored ones and checked through applyCustomValues on every write, so
+ * `required` holds whatever the surface. An unknown custom field id is NotFound.
+ */
+export function checkSubscriber(
+  input: SubscriberInput,
+  { current, fields, path }: CheckOptions,
+): { columns: SubscriberColumns; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const columns: SubscriberColumns = {};
+  const issue = (key: string, message: string) => issues.push({ path: [...path, key], message });
+
+  if (current === null || input.email !== undefined) {
+    const checked = checkEmail(input.email);
+    if (checked.message !== undefined) issue("email", checked.message);
+    else columns.email = checked.email;
+  }
+  for (const [key, column] of Object.entries(PROFILE) as [ProfileKey, ProfileColumn][]) {
+    const raw = input[key];
+    if (raw === undefined) continue;
+    const text = raw?.trim() || null;
+    if (text !== null && text.length > MAX_TEXT)
+      issue(key, `may be at most ${MAX_TEXT} characters`);
+    else columns[column] = text;
+  }
+  if (input.birthday !== undefined) {
+    const birthday = input.birthday?.trim() || null;
+    if (birthday !== null && !isDate(birthday))
+      issue("birthday", `"${birthday}" is not a date (YYYY-MM-DD)`);
+    else columns.birthday = birthday;
+  }
+  if (input.status === null) issue("status", "cannot be cleared");
+  else if (input.status !== undefined) {
+    if (!SUBSCRIBER_STATUSES.includes(input.status))
+      issue("status", `must be one of ${SUBSCRIBER_STATUSES.join(", ")}`);
+    else columns.status = input.status;
+  }
+
+  const changes = new Map<string, unknown>();
+  for (const change of input.customValues ?? []) {
+    const field = fields.find((candidate) => candidate.public_id === change.fieldId);
+    if (!field) throw new NotFound("CustomField", change.fieldId);
+    changes.set(field.id, change.value);
+  }
+  const stored = current === null ? null : ((current.custom_values ?? {}) as CustomValues);
+  const applied = applyCustomValues(fields, {
+    current: stored,
+    changes,
+    path: [...path, "customValues"],
+  });
+  issues.push(...applied.issues);
+  if (current === null || changes.size > 0) columns.custom_values = applied.values;
+  return { columns, issues };
+}

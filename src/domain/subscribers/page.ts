@@ -1,0 +1,96 @@
+import { sql } from "kysely";
+import type { SubscriberRow, SubscriberStatus } from "../../db/types.js";
+import type { Context } from "../context.js";
+import { applyPage, type Page } from "../page.js";
+
+// Finding subscribers: the filters a frontend's subscriber table needs, paged by keyset.
+
+export interface SubscriberFilter {
+  /** Part of the email, first name, last name or full name, any case. */
+  search?: string | null;
+  status?: SubscriberStatus | null;
+  /** Public id of a list the subscriber is on, whatever the subscription's status. */
+  listId?: string | null;
+  /** Public id of a tag the subscriber has. */
+  tagId?: string | null;
+  /** Created at or after this instant. */
+  createdAfter?: Date | null;
+  /** Created before this instant. */
+  createdBefore?: Date | null;
+}
+
+/** An `ilike` pattern for "contains", with the client's % and _ taken literally. */
+function containing(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+function filtered(ctx: Context, filter: SubscriberFilter) {
+  const accountId = ctx.account.id;
+  let query = ctx.db.selectFrom("subscribers").where("subscribers.account_id", "=", accountId);
+  const search = filter.search?.trim();
+  if (search) {
+    const pattern = containing(search);
+    query = query.where((eb) =>
+      eb.or([
+        eb("subscribers.email", "ilike", pattern),
+        eb(
+          sql<string>`concat_ws(' ', subscribers.first_name, subscribers.last_name)`,
+          "ilike",
+          pattern,
+        ),
+      ]),
+    );
+  }
+  if (filter.status) query = query.where("subscribers.status", "=", filter.status);
+  if (filter.listId) {
+    const listId = filter.listId;
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("subscriptions")
+          .innerJoin("lists", "lists.id", "subscriptions.list_id")
+          .select(sql`1`.as("one"))
+          .where("subscriptions.account_id", "=", accountId)
+          .whereRef("subscriptions.subscriber_id", "=", "subscribers.id")
+          .where("lists.account_id", "=", accountId)
+          .where("lists.public_id", "=", listId),
+      ),
+    );
+  }
+  if (filter.tagId) {
+    const tagId = filter.tagId;
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("subscriber_tags")
+          .innerJoin("tags", "tags.id", "subscriber_tags.tag_id")
+          .select(sql`1`.as("one"))
+          .where("subscriber_tags.account_id", "=", accountId)
+          .whereRef("subscriber_tags.subscriber_id", "=", "subscribers.id")
+          .where("tags.account_id", "=", accountId)
+          .where("tags.public_id", "=", tagId),
+      ),
+    );
+  }
+  if (filter.createdAfter) query = query.where("subscribers.created_at", ">=", filter.createdAfter);
+  if (filter.createdBefore)
+    query = query.where("subscribers.created_at", "<", filter.createdBefore);
+  return query;
+}
+
+export function pageSubscribers(
+  ctx: Context,
+  filter: SubscriberFilter,
+  page: Page,
+): Promise<SubscriberRow[]> {
+  return applyPage(
+    filtered(ctx, filter).selectAll("subscribers"),
+    "subscribers.id",
+    page,
+  ).execute();
+}
+
+export async function countSubscribers(ctx: Context, filter: SubscriberFilter): Promise<number> {
+  const { count } = await filtered(ctx, filter)
+    .select((eb) => eb.fn.countAll<string>().as("count"))
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}

@@ -1,0 +1,114 @@
+import { sql } from "kysely";
+import type { NewSubscriberRow, SubscriberRow } from "../../db/types.js";
+import type { Context } from "../context.js";
+import { type Issue, Validation } from "../errors.js";
+import { loadFields } from "../fields/read.js";
+import { checkEmail, checkSubscriber, type SubscriberInput } from "./input.js";
+
+// Creating or updating many subscribers by email in one call. Everything is checked before
+// anything is written: one bad row refuses the whole call. The write is one
+// `insert … on conflict do update` for the batch.
+
+export const MAX_UPSERT = 1_000;
+
+export interface UpsertResult {
+  /** In the order of the input. */
+  subscribers: SubscriberRow[];
+  created: number;
+  updated: number;
+}
+
+const keyOf = (email: string) => email.toLowerCase();
+
+export async function upsertSubscribers(
+  ctx: Context,
+  inputs: readonly SubscriberInput[],
+): Promise<UpsertResult> {
+  if (inputs.length > MAX_UPSERT) {
+    throw Validation.of(
+      ["input", "subscribers"],
+      `may hold at most ${MAX_UPSERT} subscribers (${inputs.length} sent); import a CSV for more`,
+    );
+  }
+  if (inputs.length === 0) return { subscribers: [], created: 0, updated: 0 };
+  const pathOf = (index: number) => ["input", "subscribers", String(index)];
+
+  // Emails first: they decide which rows exist, and each may appear once per call.
+  const issues: Issue[] = [];
+  const firstIndex = new Map<string, number>();
+  inputs.forEach((input, index) => {
+    const { email, message } = checkEmail(input.email);
+    if (email === undefined) {
+      issues.push({ path: [...pathOf(index), "email"], message: message ?? "is invalid" });
+      return;
+    }
+    const seen = firstIndex.get(keyOf(email));
+    if (seen !== undefined)
+      issues.push({
+        path: [...pathOf(index), "email"],
+        message: `${email} is also subscribers[${seen}]; send each email once`,
+      });
+    else firstIndex.set(keyOf(email), index);
+  });
+  if (issues.length > 0) throw new Validation(issues);
+
+  return ctx.db.transaction().execute(async (trx) => {
+    const fields = await loadFields(ctx, trx);
+    // Existing rows are locked so their custom values merge with what is stored.
+    const existing = await trx
+      .selectFrom("subscribers")
+      .selectAll()
+      .where("account_id", "=", ctx.account.id)
+      .where(sql<string>`lower(email)`, "in", [...firstIndex.keys()])
+      .forUpdate()
+      .execute();
+    const byEmail = new Map(existing.map((row) => [keyOf(row.email), row]));
+
+    const rows: NewSubscriberRow[] = inputs.map((input, index) => {
+      const email = checkEmail(input.email).email as string;
+      const current = byEmail.get(keyOf(email)) ?? null;
+      const checked = checkSubscriber(input, { current, fields, path: pathOf(index) });
+      issues.push(...checked.issues);
+      const { columns } = checked;
+      if (current === null) return { ...columns, email, account_id: ctx.account.id };
+      // An update keeps the stored email (its case too) and everything the input leaves out.
+      const { id, public_id, created_at, updated_at, ...stored } = current;
+      return { ...stored, ...columns, email: current.email };
+    });
+    if (issues.length > 0) throw new Validation(issues);
+
+    const written = await trx
+      .insertInto("subscribers")
+      .values(rows)
+      .onConflict((conflict) =>
+        conflict.expression(sql`account_id, lower(email)`).doUpdateSet((eb) => ({
+          first_name: eb.ref("excluded.first_name"),
+          last_name: eb.ref("excluded.last_name"),
+          phone: eb.ref("excluded.phone"),
+          timezone: eb.ref("excluded.timezone"),
+          job_title: eb.ref("excluded.job_title"),
+          company: eb.ref("excluded.company"),
+          country: eb.ref("excluded.country"),
+          address: eb.ref("excluded.address"),
+          website: eb.ref("excluded.website"),
+          postal_code: eb.ref("excluded.postal_code"),
+          birthday: eb.ref("excluded.birthday"),
+          status: eb.ref("excluded.status"),
+          custom_values: eb.ref("excluded.custom_values"),
+          updated_at: sql`now()`,
+        })),
+      )
+      .returningAll()
+      // xmax is 0 only on a row this statement inserted.
+      .returning(sql<boolean>`(xmax = 0)`.as("inserted"))
+      .execute();
+
+    const byKey = new Map(written.map(({ inserted, ...row }) => [keyOf(row.email), row]));
+    const created = written.filter((row) => row.inserted).length;
+    return {
+      subscribers: rows.map((row) => byKey.get(keyOf(row.email)) as SubscriberRow),
+      created,
+      updated: written.length - created,
+    };
+  });
+}

@@ -1,0 +1,76 @@
+import type { SubscriberRow } from "../../db/types.js";
+import type { Context } from "../context.js";
+import { Conflict, NotFound, Validation, violatedUniqueIndex } from "../errors.js";
+import { loadFields } from "../fields/read.js";
+import { checkSubscriber, type SubscriberInput } from "./input.js";
+
+// Creating, changing and deleting one subscriber. The email is unique per account in any case;
+// the unique index decides, so two concurrent creates cannot both win.
+
+function duplicateEmail(error: unknown, email: string | undefined): Conflict | null {
+  if (violatedUniqueIndex(error) !== "subscribers_email") return null;
+  return new Conflict(`a subscriber with email ${email} already exists`);
+}
+
+export async function createSubscriber(
+  ctx: Context,
+  input: SubscriberInput,
+): Promise<SubscriberRow> {
+  const fields = await loadFields(ctx);
+  const { columns, issues } = checkSubscriber(input, { current: null, fields, path: ["input"] });
+  if (issues.length > 0) throw new Validation(issues);
+  try {
+    return await ctx.db
+      .insertInto("subscribers")
+      .values({ ...columns, email: columns.email as string, account_id: ctx.account.id })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (error) {
+    throw duplicateEmail(error, columns.email) ?? error;
+  }
+}
+
+/** Changes only what the input carries; null clears an optional field. */
+export async function updateSubscriber(
+  ctx: Context,
+  publicId: string,
+  input: SubscriberInput,
+): Promise<SubscriberRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    // Locked, so custom values merge with what is stored, not with a concurrent write's past.
+    const current = await trx
+      .selectFrom("subscribers")
+      .select(["id", "custom_values"])
+      .where("account_id", "=", ctx.account.id)
+      .where("public_id", "=", publicId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) throw new NotFound("Subscriber", publicId);
+    const fields = await loadFields(ctx, trx);
+    const { columns, issues } = checkSubscriber(input, { current, fields, path: ["input"] });
+    if (issues.length > 0) throw new Validation(issues);
+    try {
+      return await trx
+        .updateTable("subscribers")
+        .set({ ...columns, updated_at: new Date() })
+        .where("account_id", "=", ctx.account.id)
+        .where("id", "=", current.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    } catch (error) {
+      throw duplicateEmail(error, columns.email) ?? error;
+    }
+  });
+}
+
+/** Deletes the subscriber with its subscriptions and tags; answers its public id. */
+export async function deleteSubscriber(ctx: Context, publicId: string): Promise<string> {
+  const row = await ctx.db
+    .deleteFrom("subscribers")
+    .where("account_id", "=", ctx.account.id)
+    .where("public_id", "=", publicId)
+    .returning("public_id")
+    .executeTakeFirst();
+  if (!row) throw new NotFound("Subscriber", publicId);
+  return row.public_id;
+}

@@ -1,0 +1,51 @@
+import { ConfigError, loadConfig } from "../config.js";
+import { createDatabase } from "../db/database.js";
+import { migrateToLatest } from "../db/migrate.js";
+import { openDatabaseServer } from "../db/open.js";
+import { createLogger } from "../log.js";
+import { installJobQueue, startWorker } from "./worker.js";
+
+// `npm run worker`: a process that only runs jobs, beside HTTP processes started with WORKER=off.
+// config → database → migrations → worker; SIGINT/SIGTERM let running jobs finish, then stop.
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
+
+const log = createLogger(config.LOG_LEVEL);
+
+try {
+  const server = await openDatabaseServer(config, log);
+  const { db, pool } = createDatabase({ url: server.url });
+  const applied = await migrateToLatest(db);
+  if (applied.length > 0) log.info({ migrations: applied }, "migrations applied");
+  await installJobQueue(pool, log);
+  const runner = await startWorker({ db, pool, log });
+  log.info("worker started");
+
+  let stopping = false;
+  const stop = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, "worker stopping");
+    await runner.stop().catch((error: unknown) => log.error({ err: error }, "worker stop failed"));
+    await db.destroy();
+    await server.stop();
+    log.info("worker stopped");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop("SIGINT", 0));
+  process.on("SIGTERM", () => void stop("SIGTERM", 0));
+  runner.promise.catch((error: unknown) => {
+    log.error({ err: error }, "worker crashed");
+    void stop("crash", 1);
+  });
+} catch (error) {
+  log.fatal({ err: error }, error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}

@@ -1,82 +1,49 @@
-import { accountsCreate, parseAccountsCreate } from "./cli/accounts.js";
-import { checkImportFile, importFile, parseImport } from "./cli/import.js";
-import {
-  keysCreate,
-  keysList,
-  keysRevoke,
-  parseKeysCreate,
-  parseKeysList,
-  parseKeysRevoke,
-} from "./cli/keys.js";
-import { type Output, outputFor } from "./cli/output.js";
-import { openRuntime, type Runtime } from "./cli/runtime.js";
+import type { Output } from "./cli/output.js";
+import { type Command, commandOf } from "./cli/parse.js";
+import type { Runtime } from "./cli/runtime.js";
 import { USAGE, UsageError } from "./cli/usage.js";
-import { ConfigError } from "./config.js";
-import { DomainError, Validation } from "./domain/errors.js";
+import { Validation } from "./domain/errors.js";
 
 // `contact-gateway …` (bin/contact-gateway.js runs this file through tsx). The command line is
-// parsed and checked before the database is opened: a usage error costs nothing and exits 2.
+// parsed and checked first; the database and the modules that need it load only afterwards, so a
+// usage error costs nothing and exits 2.
 
-type Command = {
-  json: boolean;
-  before?: () => Promise<void>;
-  run: (runtime: Runtime, out: Output) => Promise<number>;
-};
+type Runnable = Exclude<Command, { name: "help" }>;
 
-function commandOf(argv: string[]): Command | "help" {
-  const [first, second, ...rest] = argv;
-  if (first === undefined) throw new UsageError("a command is required");
-  if (first === "help" || first === "--help" || first === "-h") return "help";
-  if (first === "accounts" && second === "create") {
-    const input = parseAccountsCreate(rest);
-    return { json: input.json, run: (runtime, out) => accountsCreate(runtime, input, out) };
+async function run(command: Runnable, runtime: Runtime, out: Output): Promise<number> {
+  switch (command.name) {
+    case "accounts create":
+      return (await import("./cli/accounts.js")).accountsCreate(runtime, command.input, out);
+    case "keys create":
+      return (await import("./cli/keys.js")).keysCreate(runtime, command.input, out);
+    case "keys list":
+      return (await import("./cli/keys.js")).keysList(runtime, command.input, out);
+    case "keys revoke":
+      return (await import("./cli/keys.js")).keysRevoke(runtime, command.input, out);
+    case "import":
+      return (await import("./cli/import.js")).importFile(runtime, command.input, out);
   }
-  if (first === "keys" && second === "create") {
-    const input = parseKeysCreate(rest);
-    return { json: input.json, run: (runtime, out) => keysCreate(runtime, input, out) };
-  }
-  if (first === "keys" && second === "list") {
-    const input = parseKeysList(rest);
-    return { json: input.json, run: (runtime, out) => keysList(runtime, input, out) };
-  }
-  if (first === "keys" && second === "revoke") {
-    const input = parseKeysRevoke(rest);
-    return { json: input.json, run: (runtime, out) => keysRevoke(runtime, input, out) };
-  }
-  if (first === "import") {
-    const input = parseImport(argv.slice(1));
-    return {
-      json: input.json,
-      before: () => checkImportFile(input.file),
-      run: (runtime, out) => importFile(runtime, input, out),
-    };
-  }
-  if (first === "accounts" || first === "keys") {
-    throw new UsageError(
-      second === undefined
-        ? `${first}: a subcommand is required`
-        : `${first}: unknown subcommand "${second}"`,
-    );
-  }
-  throw new UsageError(`unknown command "${first}"`);
 }
 
 async function main(argv: string[]): Promise<number> {
-  let command: Command | "help";
+  let command: Command;
   try {
     command = commandOf(argv);
   } catch (error) {
     return failed(error);
   }
-  if (command === "help") {
+  if (command.name === "help") {
     process.stdout.write(USAGE);
     return 0;
   }
   let runtime: Runtime | null = null;
   try {
-    await command.before?.();
+    if (command.name === "import")
+      await (await import("./cli/import.js")).checkImportFile(command.input.file);
+    const { openRuntime } = await import("./cli/runtime.js");
+    const { outputFor } = await import("./cli/output.js");
     runtime = await openRuntime();
-    return await command.run(runtime, outputFor(command.json));
+    return await run(command, runtime, outputFor(command.input.json));
   } catch (error) {
     return failed(error);
   } finally {
@@ -92,11 +59,9 @@ function failed(error: unknown): number {
     );
     return 2;
   }
-  const message =
-    error instanceof DomainError || error instanceof ConfigError || error instanceof Error
-      ? error.message
-      : String(error);
-  process.stderr.write(`contact-gateway: ${message}\n`);
+  process.stderr.write(
+    `contact-gateway: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   return 1;
 }
 

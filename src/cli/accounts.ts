@@ -1,24 +1,11 @@
 import { createAccount } from "../domain/accounts/accounts.js";
-import { parseCommand, required } from "./args.js";
 import type { Output } from "./output.js";
+import type { AccountsCreateInput } from "./parse.js";
 import type { Runtime } from "./runtime.js";
-
-export function parseAccountsCreate(args: string[]) {
-  const { values } = parseCommand("accounts create", args, {
-    name: { type: "string" },
-    email: { type: "string" },
-    json: { type: "boolean" },
-  });
-  return {
-    name: required("accounts create", "name", values.name),
-    email: values.email,
-    json: values.json ?? false,
-  };
-}
 
 export async function accountsCreate(
   runtime: Runtime,
-  input: ReturnType<typeof parseAccountsCreate>,
+  input: AccountsCreateInput,
   out: Output,
 ): Promise<number> {
   const { account, secret } = await createAccount(runtime.db, {

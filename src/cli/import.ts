@@ -8,34 +8,11 @@ import { importInProcess } from "../domain/imports/in-process.js";
 import { type ImportErrorRow, listImportErrors } from "../domain/imports/queries.js";
 import { decodeGlobalIdOf } from "../graphql/ids.js";
 import { jobs } from "../jobs/queue.js";
-import { parseCommand, required } from "./args.js";
 import type { Output } from "./output.js";
+import type { ImportInput } from "./parse.js";
 import type { Runtime } from "./runtime.js";
 
 const ERRORS_SHOWN = 100;
-
-export function parseImport(args: string[]) {
-  const { values, positionals } = parseCommand(
-    "import",
-    args,
-    {
-      account: { type: "string" },
-      list: { type: "string" },
-      "keep-existing": { type: "boolean" },
-      json: { type: "boolean" },
-    },
-    ["FILE"],
-  );
-  const list = values.list?.trim();
-  return {
-    file: positionals[0],
-    account: required("import", "account", values.account),
-    // A list's public id, or its GraphQL global id as GraphiQL shows it.
-    list: list ? (decodeGlobalIdOf(list, "List") ?? list.toLowerCase()) : undefined,
-    updateExisting: !values["keep-existing"],
-    json: values.json ?? false,
-  };
-}
 
 /** Checked before the database is opened, so a typo in the path fails fast. */
 export async function checkImportFile(file: string): Promise<void> {
@@ -53,7 +30,7 @@ export async function checkImportFile(file: string): Promise<void> {
  */
 export async function importFile(
   runtime: Runtime,
-  input: ReturnType<typeof parseImport>,
+  input: ImportInput,
   out: Output,
 ): Promise<number> {
   const account = await findAccountBySid(runtime.db, input.account);
@@ -62,7 +39,7 @@ export async function importFile(
     !out.json && process.stderr.isTTY
       ? new cliProgress.SingleBar(
           {
-            format: "importing {bar} {percentage}% | {value}/{total} rows | {duration_formatted}",
+            format: "{phase} {bar} {percentage}% | {value}/{total} rows | {duration_formatted}",
             hideCursor: true,
             etaBuffer: 20,
           },
@@ -70,6 +47,7 @@ export async function importFile(
         )
       : null;
   let total = 0;
+  let createdId: string | null = null;
   let finished: ImportRow;
   try {
     finished = await importInProcess(
@@ -78,25 +56,33 @@ export async function importFile(
       {
         source: "cli",
         filename: path.basename(input.file),
-        listId: input.list,
+        // A list's public id, or its GraphQL global id as GraphiQL shows it.
+        listId: input.list
+          ? (decodeGlobalIdOf(input.list, "List") ?? input.list.toLowerCase())
+          : null,
         updateExisting: input.updateExisting,
         content: createReadStream(input.file),
       },
       {
         onCreated: (created) => {
+          createdId = created.public_id;
           total = created.total;
           out.note(`Import ${created.public_id}: ${total} rows to read.`);
-          bar?.start(Math.max(total, 1), 0);
+          bar?.start(Math.max(total, 1), 0, { phase: "reading" });
         },
-        onProgress: (processed) => {
-          if (processed > total) {
+        onProgress: (processed, phase) => {
+          if (processed > total || phase === "saving") {
             total = processed;
-            bar?.setTotal(total);
+            bar?.setTotal(Math.max(total, 1));
           }
-          bar?.update(processed);
+          bar?.update(processed, { phase: phase === "saving" ? "saving " : "reading" });
         },
       },
     );
+  } catch (error) {
+    if (createdId === null) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${reason} (import ${createdId} stays queued: a worker will retry it)`);
   } finally {
     bar?.stop();
   }

@@ -1,34 +1,13 @@
 import type { ApiKeyRow } from "../db/types.js";
 import { findAccountBySid } from "../domain/accounts/accounts.js";
-import { issueKey, listKeys, parseScopes, revokeKey } from "../domain/accounts/keys.js";
-import { parseCommand, required } from "./args.js";
+import { issueKey, listKeys, revokeKey } from "../domain/accounts/keys.js";
 import type { Output } from "./output.js";
+import type { KeysCreateInput, KeysListInput, KeysRevokeInput } from "./parse.js";
 import type { Runtime } from "./runtime.js";
-
-export function parseKeysCreate(args: string[]) {
-  const { values } = parseCommand("keys create", args, {
-    account: { type: "string" },
-    scopes: { type: "string" },
-    label: { type: "string" },
-    json: { type: "boolean" },
-  });
-  const scopes = values.scopes
-    ?.split(",")
-    .map((scope) => scope.trim())
-    .filter((scope) => scope !== "");
-  // Checked before any database work: a bad scope is a usage error.
-  parseScopes(scopes);
-  return {
-    account: required("keys create", "account", values.account),
-    scopes,
-    label: values.label,
-    json: values.json ?? false,
-  };
-}
 
 export async function keysCreate(
   runtime: Runtime,
-  input: ReturnType<typeof parseKeysCreate>,
+  input: KeysCreateInput,
   out: Output,
 ): Promise<number> {
   const account = await findAccountBySid(runtime.db, input.account);
@@ -44,17 +23,9 @@ export async function keysCreate(
   return 0;
 }
 
-export function parseKeysList(args: string[]) {
-  const { values } = parseCommand("keys list", args, {
-    account: { type: "string" },
-    json: { type: "boolean" },
-  });
-  return { account: required("keys list", "account", values.account), json: values.json ?? false };
-}
-
 export async function keysList(
   runtime: Runtime,
-  input: ReturnType<typeof parseKeysList>,
+  input: KeysListInput,
   out: Output,
 ): Promise<number> {
   const account = await findAccountBySid(runtime.db, input.account);
@@ -63,23 +34,9 @@ export async function keysList(
   return 0;
 }
 
-export function parseKeysRevoke(args: string[]) {
-  const { values, positionals } = parseCommand(
-    "keys revoke",
-    args,
-    { account: { type: "string" }, json: { type: "boolean" } },
-    ["KEY_ID"],
-  );
-  return {
-    account: required("keys revoke", "account", values.account),
-    id: positionals[0].trim().toLowerCase(),
-    json: values.json ?? false,
-  };
-}
-
 export async function keysRevoke(
   runtime: Runtime,
-  input: ReturnType<typeof parseKeysRevoke>,
+  input: KeysRevokeInput,
   out: Output,
 ): Promise<number> {
   const account = await findAccountBySid(runtime.db, input.account);

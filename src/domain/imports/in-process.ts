@@ -3,7 +3,7 @@ import type { ImportRow } from "../../db/types.js";
 import type { Context } from "../context.js";
 import { type CreateImportInput, createImport } from "./create.js";
 import { ImportBusy } from "./failure.js";
-import { type ImportDeps, runImport } from "./run.js";
+import { type ImportDeps, type ImportPhase, runImport } from "./run.js";
 
 /** How long the queued job waits before a worker may take over an import this process runs. */
 const FALLBACK_DELAY_MS = 10 * 60 * 1000;
@@ -11,7 +11,7 @@ const POLL_MS = 250;
 
 export interface InProcessOptions {
   onCreated?: (created: ImportRow) => void;
-  onProgress?: (processed: number) => void;
+  onProgress?: (processed: number, phase: ImportPhase) => void;
 }
 
 /**
@@ -45,7 +45,7 @@ export async function importInProcess(
 async function waitForImport(
   deps: ImportDeps,
   importId: string,
-  onProgress?: (processed: number) => void,
+  onProgress?: (processed: number, phase: ImportPhase) => void,
 ): Promise<ImportRow | null> {
   for (;;) {
     const row = await deps.db
@@ -54,7 +54,7 @@ async function waitForImport(
       .where("id", "=", importId)
       .executeTakeFirst();
     if (!row || row.status === "completed" || row.status === "failed") return row ?? null;
-    onProgress?.(row.processed);
+    onProgress?.(row.processed, row.processed < row.total ? "reading" : "saving");
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }

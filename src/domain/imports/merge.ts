@@ -64,7 +64,7 @@ export async function mergeStaged(client: pg.PoolClient, plan: MergePlan): Promi
     };
     await client.query(
       `update imports set status = 'completed', total = $3, processed = $3, created = $4,
-         updated = $5, invalid = $6, failure = null, finished_at = now()
+         updated = $5, invalid = $6, failure = null, finished_at = clock_timestamp()
        where account_id = $1 and id = $2`,
       [accountId, importId, plan.total, result.created, result.updated, result.invalid],
     );

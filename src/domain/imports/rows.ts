@@ -33,6 +33,11 @@ export function copyText(value: string): string {
 
 const NULL = "\\N";
 
+/** jsonb refuses \u0000 as much as text refuses NUL. */
+function withoutNul(value: string | undefined): string | undefined {
+  return value === undefined || !value.includes("\0") ? value : value.replaceAll("\0", "");
+}
+
 /** Blank cells are NULL, so that an import never blanks a stored value. */
 function optional(record: readonly string[], index: number): string {
   if (index < 0) return NULL;
@@ -65,7 +70,7 @@ export function rowEncoder(
     }
     let values = "";
     for (const { index, field, key } of custom) {
-      const coerced = coerceValue(field, record[index]?.trim());
+      const coerced = coerceValue(field, withoutNul(record[index]?.trim()));
       if (!coerced.ok) return { row, email, message: `${field.name}: ${coerced.message}` };
       if (coerced.value !== null)
         values += `${values === "" ? "" : ","}${key}:${JSON.stringify(coerced.value)}`;

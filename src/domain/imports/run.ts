@@ -16,12 +16,14 @@ export interface ImportDeps {
   log: Logger;
 }
 
+export type ImportPhase = "reading" | "saving";
+
 export interface RunImportOptions {
   /** graphile-worker's attempt number and limit: the last attempt marks the import failed. */
   attempt?: number;
   maxAttempts?: number;
-  /** Rows read so far, while the file is read. */
-  onProgress?: (processed: number) => void;
+  /** Rows read so far; "saving" once every row is read and the one transaction runs. */
+  onProgress?: (processed: number, phase: ImportPhase) => void;
 }
 
 const PROGRESS_EVERY = 50_000;
@@ -62,10 +64,13 @@ export async function runImport(
     }
     if (!(error instanceof ImportBusy)) {
       lockBroken = true;
+      // Without attempt numbers (the CLI), the queued job is the retry.
       const attempt = options.attempt ?? 1;
-      if (attempt >= (options.maxAttempts ?? 1)) {
+      if (attempt >= (options.maxAttempts ?? Number.POSITIVE_INFINITY)) {
         const reason = error instanceof Error ? error.message : String(error);
-        await markFailed(deps.db, importId, `gave up after ${attempt} attempt(s): ${reason}`);
+        await markFailed(deps.db, importId, `gave up after ${attempt} attempts: ${reason}`).catch(
+          () => {},
+        );
       }
     }
     throw error;
@@ -135,11 +140,11 @@ async function execute(
             [accountId, imp.id, processed],
           ),
         );
-        options.onProgress?.(processed);
+        options.onProgress?.(processed, "reading");
       },
     });
     await progress;
-    options.onProgress?.(staged.total);
+    options.onProgress?.(staged.total, "saving");
 
     const present = new Set(staged.layout.custom.map(({ field }) => field.id));
     const defaults: Record<string, unknown> = {};

@@ -1,0 +1,124 @@
+import { parseScopes } from "../domain/accounts/keys.js";
+import { parseCommand, required } from "./args.js";
+import { UsageError } from "./usage.js";
+
+// Every command line is parsed and checked here, before any database work: this module loads
+// only what parsing needs, so a usage error answers at once.
+
+export function parseAccountsCreate(args: string[]) {
+  const { values } = parseCommand("accounts create", args, {
+    name: { type: "string" },
+    email: { type: "string" },
+    json: { type: "boolean" },
+  });
+  return {
+    name: required("accounts create", "name", values.name),
+    email: values.email,
+    json: values.json ?? false,
+  };
+}
+
+export function parseKeysCreate(args: string[]) {
+  const { values } = parseCommand("keys create", args, {
+    account: { type: "string" },
+    scopes: { type: "string" },
+    label: { type: "string" },
+    json: { type: "boolean" },
+  });
+  const scopes = values.scopes
+    ?.split(",")
+    .map((scope) => scope.trim())
+    .filter((scope) => scope !== "");
+  // Checked before any database work: a bad scope is a usage error.
+  parseScopes(scopes);
+  return {
+    account: required("keys create", "account", values.account),
+    scopes,
+    label: values.label,
+    json: values.json ?? false,
+  };
+}
+
+export function parseKeysList(args: string[]) {
+  const { values } = parseCommand("keys list", args, {
+    account: { type: "string" },
+    json: { type: "boolean" },
+  });
+  return { account: required("keys list", "account", values.account), json: values.json ?? false };
+}
+
+export function parseKeysRevoke(args: string[]) {
+  const { values, positionals } = parseCommand(
+    "keys revoke",
+    args,
+    { account: { type: "string" }, json: { type: "boolean" } },
+    ["KEY_ID"],
+  );
+  return {
+    account: required("keys revoke", "account", values.account),
+    id: positionals[0].trim().toLowerCase(),
+    json: values.json ?? false,
+  };
+}
+
+export function parseImport(args: string[]) {
+  const { values, positionals } = parseCommand(
+    "import",
+    args,
+    {
+      account: { type: "string" },
+      list: { type: "string" },
+      "keep-existing": { type: "boolean" },
+      json: { type: "boolean" },
+    },
+    ["FILE"],
+  );
+  const list = values.list?.trim();
+  return {
+    file: positionals[0],
+    account: required("import", "account", values.account),
+    list: list || undefined,
+    updateExisting: !values["keep-existing"],
+    json: values.json ?? false,
+  };
+}
+
+export type AccountsCreateInput = ReturnType<typeof parseAccountsCreate>;
+export type KeysCreateInput = ReturnType<typeof parseKeysCreate>;
+export type KeysListInput = ReturnType<typeof parseKeysList>;
+export type KeysRevokeInput = ReturnType<typeof parseKeysRevoke>;
+export type ImportInput = ReturnType<typeof parseImport>;
+
+export type Command =
+  | { name: "help" }
+  | { name: "accounts create"; input: AccountsCreateInput }
+  | { name: "keys create"; input: KeysCreateInput }
+  | { name: "keys list"; input: KeysListInput }
+  | { name: "keys revoke"; input: KeysRevokeInput }
+  | { name: "import"; input: ImportInput };
+
+export function commandOf(argv: string[]): Command {
+  const [first, second, ...rest] = argv;
+  if (first === undefined) throw new UsageError("a command is required");
+  if (first === "help" || first === "--help" || first === "-h") return { name: "help" };
+  if (first === "import") return { name: "import", input: parseImport(argv.slice(1)) };
+  if (first === "accounts" && second === "create") {
+    return { name: "accounts create", input: parseAccountsCreate(rest) };
+  }
+  if (first === "keys" && second === "create") {
+    return { name: "keys create", input: parseKeysCreate(rest) };
+  }
+  if (first === "keys" && second === "list")
+    return { name: "keys list", input: parseKeysList(rest) };
+  if (first === "keys" && second === "revoke") {
+    return { name: "keys revoke", input: parseKeysRevoke(rest) };
+  }
+  if (first === "accounts" || first === "keys") {
+    throw new UsageError(
+      second === undefined
+        ? `${first}: a subcommand is required`
+        : `${first}: unknown subcommand "${second}"`,
+    );
+  }
+  throw new UsageError(`unknown command "${first}"`);
+}

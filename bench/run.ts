@@ -75,7 +75,9 @@ async function post(url: string, key: string, query: string, variables: Record<s
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ")).join("\n");
+  return rows
+    .map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  "))
+    .join("\n");
 }
 
 async function main() {
@@ -93,12 +95,20 @@ async function main() {
     const { account, secret: key } = await createAccount(db, { name: "bench" });
     const seeding = performance.now();
     await seedAudience(db, account.id, subscriberCount);
-    console.log(`seeded ${subscriberCount} subscribers in ${Math.round(performance.now() - seeding)} ms`);
+    console.log(
+      `seeded ${subscriberCount} subscribers in ${Math.round(performance.now() - seeding)} ms`,
+    );
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     server = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "warn",
+      },
       stdio: ["ignore", "inherit", "inherit"],
     });
     await waitReady(url);
@@ -111,11 +121,37 @@ async function main() {
 
     const figures: HttpFigures[] = [];
     // A short warm-up lets V8 optimise the hot paths before measuring.
-    await benchGraphQL({ name: "warm-up", url, key, query: NESTED_PAGE, variables: { first: 50 }, seconds: 3, connections });
+    await benchGraphQL({
+      name: "warm-up",
+      url,
+      key,
+      query: NESTED_PAGE,
+      variables: { first: 50 },
+      seconds: 3,
+      connections,
+    });
     figures.push(
-      await benchGraphQL({ name: "(a) page of 50 subscribers, nested", url, key, query: NESTED_PAGE, variables: { first: 50 }, seconds, connections }),
+      await benchGraphQL({
+        name: "(a) page of 50 subscribers, nested",
+        url,
+        key,
+        query: NESTED_PAGE,
+        variables: { first: 50 },
+        seconds,
+        connections,
+      }),
     );
-    figures.push(await benchGraphQL({ name: "(b) node(id)", url, key, query: NODE, variables: { id: someId }, seconds, connections }));
+    figures.push(
+      await benchGraphQL({
+        name: "(b) node(id)",
+        url,
+        key,
+        query: NODE,
+        variables: { id: someId },
+        seconds,
+        connections,
+      }),
+    );
 
     server.kill("SIGTERM");
     await new Promise((resolve) => server?.once("exit", resolve));
@@ -124,7 +160,9 @@ async function main() {
     const imported = await benchImport({ databaseUrl, rows: importRows });
     await db.destroy();
 
-    console.log(`\ncontact-gateway bench — ${subscriberCount} subscribers, ${connections} connections, ${seconds} s per run, Node ${process.version}\n`);
+    console.log(
+      `\ncontact-gateway bench — ${subscriberCount} subscribers, ${connections} connections, ${seconds} s per run, Node ${process.version}\n`,
+    );
     console.log(
       table([
         ["benchmark", "requests/s", "p50 ms", "p99 ms", "errors", "non-2xx"],

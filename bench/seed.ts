@@ -13,7 +13,9 @@ export async function seedAudience(db: DB, accountId: string, subscribers: numbe
   await sql`insert into custom_fields (account_id, name, type, options, merge_tag, column_name) values
     (${accountId}, 'City', 'string', '{}', 'MERGE_CITY', 'custom_city_bench1'),
     (${accountId}, 'Age', 'number', '{}', 'MERGE_AGE', 'custom_age_bench2'),
-    (${accountId}, 'Plan', 'dropdown', '{free,pro,team}', 'MERGE_PLAN', 'custom_plan_bench3')`.execute(db);
+    (${accountId}, 'Plan', 'dropdown', '{free,pro,team}', 'MERGE_PLAN', 'custom_plan_bench3')`.execute(
+    db,
+  );
   const fields = await db
     .selectFrom("custom_fields")
     .select(["id", "name"])

@@ -53,8 +53,8 @@ builder.queryField("viewer", (t) =>
   t.field({
     type: ViewerRef,
     description: "The account and scopes of the API key that asks.",
-    nullable: true,
-    resolve: (_root, _args, context) => context.domain,
+    authScopes: { authenticated: true },
+    resolve: (_root, _args, context) => domainOf(context),
   }),
 );
 

@@ -11,7 +11,7 @@ import type { GraphQLContext } from "./context.js";
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
-  AuthScopes: { scope: Scope };
+  AuthScopes: { scope: Scope; authenticated: boolean };
   DefaultFieldNullability: false;
   Scalars: {
     ID: { Input: string; Output: string };
@@ -26,6 +26,7 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     authScopes: (context) => ({
       scope: (wanted: Scope) => !!context.domain?.key && grants(context.domain.key.scopes, wanted),
+      authenticated: !!context.domain,
     }),
     unauthorizedError: (_parent, context, info) => {
       if (!context.domain) {

@@ -64,3 +64,12 @@ describe("viewer and API keys", () => {
     expect(refused.status).toBe(401);
   });
 });
+
+describe("anonymous requests", () => {
+  it("asks for a key instead of answering viewer with null", async () => {
+    const response = await gateway.graphql("{ viewer { account { name } } }", {}, null);
+    expect(response.status).toBe(401);
+    expect(response.data?.viewer ?? null).toBeNull();
+    expect(response.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+  });
+});

@@ -1,11 +1,10 @@
 import type { ApiKeyRow } from "../db/types.js";
 import { issueKey, listKeys, revokeKey } from "../domain/accounts/keys.js";
 import type { Context } from "../domain/context.js";
-import { NotFound } from "../domain/errors.js";
 import { builder } from "./builder.js";
 import { domainOf } from "./context.js";
 import { mutationErrors } from "./errors.js";
-import { decodeGlobalIdOf } from "./ids.js";
+import { publicIdOf } from "./ids.js";
 
 export const ApiKeyRef = builder.node(builder.objectRef<ApiKeyRow>("ApiKey"), {
   id: { resolve: (key) => key.public_id },
@@ -100,8 +99,7 @@ builder.relayMutationField(
     authScopes: { scope: "admin" },
     errors: { types: mutationErrors },
     resolve: async (_root, { input }, context) => {
-      const id = decodeGlobalIdOf(input.id, "ApiKey");
-      if (id === null) throw new NotFound("ApiKey", input.id);
+      const id = publicIdOf(input.id, "ApiKey");
       return revokeKey(domainOf(context).db, domainOf(context).account.id, id);
     },
   },

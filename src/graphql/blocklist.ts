@@ -6,11 +6,11 @@ import {
   pageBlocklist,
   removeFromBlocklist,
 } from "../domain/blocklist/blocklist.js";
-import { NotFound, Validation } from "../domain/errors.js";
+import { Validation } from "../domain/errors.js";
 import { builder } from "./builder.js";
 import { domainOf } from "./context.js";
 import { mutationErrors } from "./errors.js";
-import { decodeGlobalIdOf } from "./ids.js";
+import { publicIdOf } from "./ids.js";
 import { keysetConnection } from "./pagination.js";
 
 export const BlocklistEntryRef = builder.node(builder.objectRef<BlocklistRow>("BlocklistEntry"), {
@@ -101,9 +101,7 @@ builder.relayMutationField(
         throw Validation.of(["input"], "give either `id` or `email`");
       }
       if (input.id != null) {
-        const id = decodeGlobalIdOf(input.id, "BlocklistEntry");
-        if (id === null) throw new NotFound("BlocklistEntry", input.id);
-        return removeFromBlocklist(domain, { id });
+        return removeFromBlocklist(domain, { id: publicIdOf(input.id, "BlocklistEntry") });
       }
       return removeFromBlocklist(domain, { email: input.email as string });
     },

@@ -12,11 +12,10 @@ import {
   pageCampaigns,
   updateCampaign,
 } from "../domain/campaigns/campaigns.js";
-import { NotFound } from "../domain/errors.js";
 import { builder } from "./builder.js";
 import { domainOf } from "./context.js";
 import { mutationErrors } from "./errors.js";
-import { decodeGlobalIdOf } from "./ids.js";
+import { publicIdOf } from "./ids.js";
 import { ListRef } from "./lists.js";
 import { keysetConnection } from "./pagination.js";
 import { TagRef } from "./tags.js";
@@ -113,17 +112,11 @@ function publicIdsOf(
   typename: "List" | "Tag",
 ): string[] | null | undefined {
   if (globalIds == null) return globalIds;
-  return globalIds.map((globalId) => {
-    const id = decodeGlobalIdOf(globalId, typename);
-    if (id === null) throw new NotFound(typename, globalId);
-    return id;
-  });
+  return globalIds.map((globalId) => publicIdOf(globalId, typename));
 }
 
 function campaignIdOf(globalId: string): string {
-  const id = decodeGlobalIdOf(globalId, "Campaign");
-  if (id === null) throw new NotFound("Campaign", globalId);
-  return id;
+  return publicIdOf(globalId, "Campaign");
 }
 
 interface CampaignFieldsInput {

@@ -1,6 +1,5 @@
 import { createContextCache } from "@pothos/core";
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { NotFound } from "../domain/errors.js";
 import {
   type CustomFieldInput,
   countFields,
@@ -14,7 +13,7 @@ import { builder } from "./builder.js";
 import { domainOf, type GraphQLContext } from "./context.js";
 import { mutationErrors } from "./errors.js";
 import { filterIdOf } from "./filter-ids.js";
-import { decodeGlobalIdOf } from "./ids.js";
+import { publicIdOf } from "./ids.js";
 import { keysetConnection } from "./pagination.js";
 
 const READ = { scope: "fields:read" } as const;
@@ -73,16 +72,11 @@ export const CustomFieldRef = builder.node(builder.objectRef<CustomField>("Custo
 });
 
 function fieldIdOf(globalId: string): string {
-  const id = decodeGlobalIdOf(globalId, "CustomField");
-  if (id === null) throw new NotFound("CustomField", globalId);
-  return id;
+  return publicIdOf(globalId, "CustomField");
 }
 
 function listIdOf(globalId: string | null | undefined): string | undefined {
-  if (globalId == null) return undefined;
-  const id = decodeGlobalIdOf(globalId, "List");
-  if (id === null) throw new NotFound("List", globalId);
-  return id;
+  return globalId == null ? undefined : publicIdOf(globalId, "List");
 }
 
 const CustomFieldFilter = builder.inputType("CustomFieldFilter", {

@@ -1,4 +1,5 @@
 import { decodeGlobalID } from "@pothos/plugin-relay";
+import { NotFound } from "../domain/errors.js";
 
 /**
  * The public id inside a global id of the given type; null for a malformed id or one of another
@@ -11,4 +12,11 @@ export function decodeGlobalIdOf(globalId: string, typename: string): string | n
   } catch {
     return null;
   }
+}
+
+/** The public id inside a global id of the given type; any other id is that type's NotFound. */
+export function publicIdOf(globalId: string, typename: string): string {
+  const id = decodeGlobalIdOf(globalId, typename);
+  if (id === null) throw new NotFound(typename, globalId);
+  return id;
 }

@@ -1,7 +1,7 @@
 import { createContextCache } from "@pothos/core";
 import DataLoader from "dataloader";
 import type { ImportRow } from "../db/types.js";
-import { NotFound, Validation } from "../domain/errors.js";
+import { Validation } from "../domain/errors.js";
 import { createImport } from "../domain/imports/create.js";
 import {
   countImports,
@@ -15,7 +15,7 @@ import type { Page } from "../domain/page.js";
 import { builder } from "./builder.js";
 import { domainOf, type GraphQLContext } from "./context.js";
 import { mutationErrors } from "./errors.js";
-import { decodeGlobalIdOf } from "./ids.js";
+import { publicIdOf } from "./ids.js";
 import { ListRef } from "./lists.js";
 import { keysetConnection } from "./pagination.js";
 
@@ -220,11 +220,7 @@ builder.relayMutationField(
           "must be a file sent as a part of a GraphQL multipart request",
         );
       }
-      let listId: string | null = null;
-      if (input.listId != null) {
-        listId = decodeGlobalIdOf(input.listId, "List");
-        if (listId === null) throw new NotFound("List", input.listId);
-      }
+      const listId = input.listId == null ? null : publicIdOf(input.listId, "List");
       return createImport(domainOf(context), {
         source: "graphql",
         filename: typeof file.name === "string" ? file.name : null,

@@ -1,6 +1,5 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { ListRow } from "../db/types.js";
-import { NotFound } from "../domain/errors.js";
 import {
   countLists,
   createList,
@@ -13,7 +12,7 @@ import { subscriberCounts } from "../domain/lists/subscriptions.js";
 import { builder } from "./builder.js";
 import { domainOf } from "./context.js";
 import { mutationErrors } from "./errors.js";
-import { decodeGlobalIdOf } from "./ids.js";
+import { publicIdOf } from "./ids.js";
 import { keysetConnection } from "./pagination.js";
 
 export const ListRef = builder.node(builder.objectRef<ListRow>("List"), {
@@ -39,9 +38,7 @@ export const ListRef = builder.node(builder.objectRef<ListRow>("List"), {
 
 /** The public id of a List global id, or NotFound for anything else. */
 export function listIdOf(globalId: string): string {
-  const id = decodeGlobalIdOf(globalId, "List");
-  if (id === null) throw new NotFound("List", globalId);
-  return id;
+  return publicIdOf(globalId, "List");
 }
 
 const ListFilter = builder.inputType("ListFilter", {

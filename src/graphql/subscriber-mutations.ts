@@ -11,16 +11,14 @@ import { tagSubscriber, untagSubscriber } from "../domain/tags/tagging.js";
 import { builder } from "./builder.js";
 import { domainOf } from "./context.js";
 import { mutationErrors } from "./errors.js";
-import { decodeGlobalIdOf } from "./ids.js";
+import { decodeGlobalIdOf, publicIdOf } from "./ids.js";
 import { SubscriberRef, SubscriberStatusEnum } from "./subscribers.js";
 import { tagIdOf } from "./tags.js";
 
 const WRITE = { scope: "subscribers:write" } as const;
 
 function subscriberIdOf(globalId: string): string {
-  const id = decodeGlobalIdOf(globalId, "Subscriber");
-  if (id === null) throw new NotFound("Subscriber", globalId);
-  return id;
+  return publicIdOf(globalId, "Subscriber");
 }
 
 const CustomValueInput = builder.inputType("CustomValueInput", {

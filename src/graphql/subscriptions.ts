@@ -1,5 +1,4 @@
 import type { SubscriberRow } from "../db/types.js";
-import { NotFound } from "../domain/errors.js";
 import {
   countMembers,
   type Member,
@@ -12,7 +11,7 @@ import {
 import { builder } from "./builder.js";
 import { domainOf } from "./context.js";
 import { mutationErrors } from "./errors.js";
-import { decodeGlobalIdOf } from "./ids.js";
+import { publicIdOf } from "./ids.js";
 import { ListRef, listIdOf } from "./lists.js";
 import { keysetConnection } from "./pagination.js";
 import { SubscriberRef } from "./subscribers.js";
@@ -111,9 +110,7 @@ builder.objectField(ListRef, "subscribers", (t) =>
 );
 
 function subscriberIdOf(globalId: string): string {
-  const id = decodeGlobalIdOf(globalId, "Subscriber");
-  if (id === null) throw new NotFound("Subscriber", globalId);
-  return id;
+  return publicIdOf(globalId, "Subscriber");
 }
 
 for (const [name, change, description] of [

@@ -1,12 +1,11 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { TagRow } from "../db/types.js";
-import { NotFound } from "../domain/errors.js";
 import { getTags } from "../domain/tags/read.js";
 import { countTags, createTag, deleteTag, pageTags, updateTag } from "../domain/tags/tags.js";
 import { builder } from "./builder.js";
 import { domainOf } from "./context.js";
 import { mutationErrors } from "./errors.js";
-import { decodeGlobalIdOf } from "./ids.js";
+import { publicIdOf } from "./ids.js";
 import { keysetConnection } from "./pagination.js";
 
 const READ = { scope: "tags:read" } as const;
@@ -31,9 +30,7 @@ export const TagRef = builder.node(builder.objectRef<TagRow>("Tag"), {
 
 /** The public id of a Tag global id, or NotFound for anything else. */
 export function tagIdOf(globalId: string): string {
-  const id = decodeGlobalIdOf(globalId, "Tag");
-  if (id === null) throw new NotFound("Tag", globalId);
-  return id;
+  return publicIdOf(globalId, "Tag");
 }
 
 const TagFilter = builder.inputType("TagFilter", {

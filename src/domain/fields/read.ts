@@ -1,5 +1,6 @@
 import type { CustomFieldRow } from "../../db/types.js";
 import type { Context, Queryable } from "../context.js";
+import { inRequestedOrder } from "../order.js";
 
 /** A custom field with the public id of its list (null when it is account-wide). */
 export type CustomField = CustomFieldRow & { list_public_id: string | null };
@@ -32,6 +33,5 @@ export async function getFields(
 ): Promise<(CustomField | null)[]> {
   if (publicIds.length === 0) return [];
   const rows = await selectFields(ctx).where("custom_fields.public_id", "in", publicIds).execute();
-  const byId = new Map(rows.map((row) => [row.public_id, row]));
-  return publicIds.map((id) => byId.get(id) ?? null);
+  return inRequestedOrder(publicIds, rows, (row) => row.public_id);
 }

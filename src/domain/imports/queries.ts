@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { ImportErrorsTable, ImportRow } from "../../db/types.js";
 import type { Context } from "../context.js";
+import { inRequestedOrder } from "../order.js";
 import { applyPage, type Page } from "../page.js";
 
 export type ImportErrorRow = Pick<
@@ -20,8 +21,7 @@ export async function getImports(
     .where("account_id", "=", ctx.account.id)
     .where("public_id", "in", publicIds)
     .execute();
-  const byId = new Map(rows.map((row) => [row.public_id, row]));
-  return publicIds.map((id) => byId.get(id) ?? null);
+  return inRequestedOrder(publicIds, rows, (row) => row.public_id);
 }
 
 export function listImports(ctx: Context, page: Page): Promise<ImportRow[]> {

@@ -1,6 +1,7 @@
 import type { ListRow } from "../../db/types.js";
 import type { Context } from "../context.js";
 import { type Issue, NotFound, Validation } from "../errors.js";
+import { inRequestedOrder } from "../order.js";
 import { applyPage, type Page } from "../page.js";
 
 // Lists of an account: create, rename, describe, delete, find and page through them.
@@ -97,8 +98,7 @@ export async function getListsByPublicIds(
     .where("account_id", "=", ctx.account.id)
     .where("public_id", "in", [...new Set(publicIds)])
     .execute();
-  const byPublicId = new Map(rows.map((row) => [row.public_id, row]));
-  return publicIds.map((id) => byPublicId.get(id) ?? null);
+  return inRequestedOrder(publicIds, rows, (row) => row.public_id);
 }
 
 /** The lists with these internal ids (as stored on campaigns and imports), in the order asked. */
@@ -113,8 +113,7 @@ export async function getListsByIds(
     .where("account_id", "=", ctx.account.id)
     .where("id", "in", [...new Set(ids)])
     .execute();
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => byId.get(id) ?? null);
+  return inRequestedOrder(ids, rows, (row) => row.id);
 }
 
 /** One list by public id, or NotFound (also for another account's list). */

@@ -1,6 +1,7 @@
 import type { SubscriberRow } from "../../db/types.js";
 import type { Context } from "../context.js";
 import { NotFound } from "../errors.js";
+import { inRequestedOrder } from "../order.js";
 
 /** Subscribers of the account by public id, in the order asked; null where there is none. */
 export async function getSubscribers(
@@ -14,8 +15,7 @@ export async function getSubscribers(
     .where("account_id", "=", ctx.account.id)
     .where("public_id", "in", publicIds)
     .execute();
-  const byId = new Map(rows.map((row) => [row.public_id, row]));
-  return publicIds.map((id) => byId.get(id) ?? null);
+  return inRequestedOrder(publicIds, rows, (row) => row.public_id);
 }
 
 export async function getSubscriber(ctx: Context, publicId: string): Promise<SubscriberRow> {

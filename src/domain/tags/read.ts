@@ -1,5 +1,6 @@
 import type { TagRow } from "../../db/types.js";
 import type { Context } from "../context.js";
+import { inRequestedOrder } from "../order.js";
 
 /** Tags of the account by public id, in the order asked; null where there is none. */
 export async function getTags(
@@ -13,6 +14,5 @@ export async function getTags(
     .where("account_id", "=", ctx.account.id)
     .where("public_id", "in", publicIds)
     .execute();
-  const byId = new Map(rows.map((row) => [row.public_id, row]));
-  return publicIds.map((id) => byId.get(id) ?? null);
+  return inRequestedOrder(publicIds, rows, (row) => row.public_id);
 }

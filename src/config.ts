@@ -26,6 +26,7 @@ const schema = z.object({
       error: "must be an http(s) URL, e.g. https://contacts.example.com",
     })
     .optional(),
+  MAIL_FROM: z.string().min(3).default("contact-gateway <no-reply@localhost>"),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")

@@ -9,6 +9,7 @@ import { createApp } from "./http/app.js";
 import { jobs } from "./jobs/queue.js";
 import { installJobQueue, startWorker } from "./jobs/worker.js";
 import type { Logger } from "./log.js";
+import { createMailer } from "./mail/mailer.js";
 
 export interface RunningGateway {
   url: string;
@@ -73,10 +74,11 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     await installJobQueue(pool, log);
 
     if (config.WORKER === "inline") {
-      const worker: Runner = await startWorker({ db, pool, log });
+      const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM, log);
+      const worker: Runner = await startWorker({ db, pool, log, mailer });
       started.push({ name: "worker", stop: () => worker.stop() });
     }
-    const http = await listen(createApp({ db, jobs, log }), config);
+    const http = await listen(createApp({ db, jobs, log, publicUrl: config.PUBLIC_URL }), config);
     started.push({ name: "http", stop: () => drain(http) });
 
     const first = await createDefaultAccountIfEmpty(db);

@@ -13,11 +13,14 @@ export interface AppDeps {
   db: DB;
   jobs: Jobs;
   log: Logger;
+  /** Base of links in mails (PUBLIC_URL); without it, the origin of the request that asks. */
+  publicUrl?: string;
 }
 
 type Env = { Variables: { requestId: string; log: Logger } };
 
-export function createApp({ db, jobs, log }: AppDeps): Hono<Env> {
+export function createApp(deps: AppDeps): Hono<Env> {
+  const { db, jobs, log } = deps;
   const app = new Hono<Env>();
   const graphql = createGraphQLServer(log);
 
@@ -67,6 +70,8 @@ export function createApp({ db, jobs, log }: AppDeps): Hono<Env> {
         : null;
     return graphql.fetch(c.req.raw, { domain, log: requestLog });
   });
+
+  // REST dialects: each mounts its own documented paths (src/rest/<dialect>/routes.ts).
 
   app.notFound((c) => c.json({ error: "not found", path: c.req.path }, 404));
   app.onError((error, c) => {

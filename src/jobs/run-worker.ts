@@ -3,6 +3,7 @@ import { createDatabase } from "../db/database.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { openDatabaseServer } from "../db/open.js";
 import { createLogger } from "../log.js";
+import { createMailer } from "../mail/mailer.js";
 import { installJobQueue, startWorker } from "./worker.js";
 
 // `npm run worker`: a process that only runs jobs, beside HTTP processes started with WORKER=off.
@@ -25,7 +26,12 @@ try {
   const applied = await migrateToLatest(db);
   if (applied.length > 0) log.info({ migrations: applied }, "migrations applied");
   await installJobQueue(pool, log);
-  const runner = await startWorker({ db, pool, log });
+  const runner = await startWorker({
+    db,
+    pool,
+    log,
+    mailer: createMailer(config.SMTP_URL, config.MAIL_FROM, log),
+  });
   log.info("worker started");
 
   let stopping = false;

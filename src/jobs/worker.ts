@@ -8,12 +8,14 @@ import {
 import type pg from "pg";
 import type { DB } from "../db/database.js";
 import type { Logger } from "../log.js";
+import type { Mailer } from "../mail/mailer.js";
 import { createTaskList } from "./tasks.js";
 
 export interface WorkerDeps {
   db: DB;
   pool: pg.Pool;
   log: Logger;
+  mailer: Mailer;
 }
 
 function workerLogger(log: Logger): WorkerLogger {

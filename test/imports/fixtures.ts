@@ -1,6 +1,7 @@
 import type { Runner } from "graphile-worker";
 import { startWorker } from "../../src/jobs/worker.js";
 import { createLogger } from "../../src/log.js";
+import { createMailer } from "../../src/mail/mailer.js";
 import type { TestGateway } from "../helpers/server.js";
 
 export const IMPORT_FIELDS = `id status source filename total created updated invalid processed
@@ -108,5 +109,6 @@ export async function waitForImport(
 /** A real graphile-worker runner over the test database, as `npm run worker` starts one. */
 export function startTestWorker(gateway: TestGateway): Promise<Runner> {
   const { db, pool } = gateway.database;
-  return startWorker({ db, pool, log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent") });
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
+  return startWorker({ db, pool, log, mailer: createMailer(undefined, "test@localhost", log) });
 }

@@ -8,6 +8,7 @@ import { createImport } from "../../src/domain/imports/create.js";
 import { jobs } from "../../src/jobs/queue.js";
 import { startWorker } from "../../src/jobs/worker.js";
 import { createLogger } from "../../src/log.js";
+import { createMailer } from "../../src/mail/mailer.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 
 // A worker process killed with SIGKILL half-way through an import; another worker retries the
@@ -118,7 +119,12 @@ describe("an import whose worker is killed half-way", () => {
       return rows[0].n === 0 ? true : null;
     });
 
-    runner = await startWorker({ db: database.db, pool: database.pool, log });
+    runner = await startWorker({
+      db: database.db,
+      pool: database.pool,
+      log,
+      mailer: createMailer(undefined, "test@localhost", log),
+    });
     const done = await until("the retried import to finish", async () => {
       const row = await importRow(created.id);
       return row.status === "completed" || row.status === "failed" ? row : null;

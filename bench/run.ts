@@ -8,18 +8,21 @@ import { migrateToLatest } from "../src/db/migrate.js";
 import { createAccount } from "../src/domain/accounts/accounts.js";
 import { installJobQueue } from "../src/jobs/worker.js";
 import { createLogger } from "../src/log.js";
+import { benchBotampBatch } from "./botamp.js";
 import { benchGraphQL, type HttpFigures } from "./http.js";
 import { benchImport } from "./import.js";
 import { seedAudience } from "./seed.js";
 
 // `npm run bench`: a live server (its own process) on a fresh embedded PostgreSQL with 10,000
 // seeded subscribers, loaded by autocannon from this process. Knobs: BENCH_SECONDS (10),
-// BENCH_CONNECTIONS (10), BENCH_SUBSCRIBERS (10000), BENCH_IMPORT_ROWS (1000000).
+// BENCH_CONNECTIONS (10), BENCH_SUBSCRIBERS (10000), BENCH_IMPORT_ROWS (1000000),
+// BENCH_BOTAMP_ROWS (100000).
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const subscriberCount = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 const importRows = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
+const botampRows = Number(process.env.BENCH_BOTAMP_ROWS ?? 100_000);
 
 const NESTED_PAGE = `query Page($first: Int!) {
   subscribers(first: $first) {
@@ -153,6 +156,8 @@ async function main() {
       }),
     );
 
+    const botamp = await benchBotampBatch({ baseUrl: url, key, databaseUrl, rows: botampRows });
+
     server.kill("SIGTERM");
     await new Promise((resolve) => server?.once("exit", resolve));
     server = undefined;
@@ -178,6 +183,9 @@ async function main() {
     );
     console.log(
       `\n(c) CSV import: ${imported.rows.toLocaleString("en")} rows in ${imported.seconds.toFixed(2)} s = ${Math.round(imported.rowsPerSecond).toLocaleString("en")} rows/s`,
+    );
+    console.log(
+      `(d) botamp create_or_update_many: ${botamp.rows.toLocaleString("en")} subscribers (${(botamp.bodyBytes / 1024 / 1024).toFixed(1)} MB) accepted in ${botamp.acceptMs} ms, processed in ${(botamp.processMs / 1000).toFixed(2)} s = ${Math.round(botamp.rowsPerSecond).toLocaleString("en")} rows/s (created ${botamp.created}, invalid ${botamp.invalid})`,
     );
   } finally {
     server?.kill("SIGKILL");

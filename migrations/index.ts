@@ -1,8 +1,12 @@
 import type { Migration } from "kysely";
 import * as audience from "./0001_audience.js";
+import * as mailtrain from "./0002_mailtrain.js";
+import * as botamp from "./0003_botamp.js";
 
 // Every migration, in order. Imported statically so that tsx, vitest and a bundler all load
 // them the same way. A landed migration is never edited: add a new file and list it here.
 export const migrations: Record<string, Migration> = {
   "0001_audience": audience,
+  "0002_mailtrain": mailtrain,
+  "0003_botamp": botamp,
 };

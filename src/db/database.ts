@@ -1,5 +1,6 @@
 import { Kysely, type LogEvent, PostgresDialect } from "kysely";
 import pg from "pg";
+import Cursor from "pg-cursor";
 import type { Database } from "./types.js";
 
 // bigint ids and counts arrive as strings (exact), dates stay strings (no time zone shift).
@@ -24,7 +25,8 @@ export function createDatabase({ url, max = 20, onQuery }: DatabaseOptions): {
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
+    // The cursor lets `query.stream()` hand rows over in batches (long lists, exports).
+    dialect: new PostgresDialect({ pool, cursor: Cursor }),
     log: onQuery ? (event) => onQuery(event) : undefined,
   });
   return { db, pool };

@@ -64,6 +64,11 @@ export interface ListsTable {
   public_id: Generated<string>;
   name: string;
   description: string | null;
+  /** Mailtrain's list settings (0002_mailtrain). */
+  default_form: string | null;
+  public_subscribe: ColumnType<boolean, boolean | undefined, boolean>;
+  unsubscription_mode: ColumnType<number, number | undefined, number>;
+  listunsubscribe_disabled: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -108,6 +113,22 @@ export interface SubscriberTagsTable {
 
 export type CustomFieldType = "string" | "number" | "boolean" | "date" | "dropdown";
 
+export type MailtrainFieldType =
+  | "text"
+  | "website"
+  | "longtext"
+  | "gpg"
+  | "number"
+  | "radio"
+  | "checkbox"
+  | "dropdown"
+  | "date-us"
+  | "date-eur"
+  | "birthday-us"
+  | "birthday-eur"
+  | "json"
+  | "option";
+
 export interface CustomFieldsTable {
   id: Generated<string>;
   account_id: string;
@@ -123,6 +144,13 @@ export interface CustomFieldsTable {
   group_id: string | null;
   merge_tag: string;
   column_name: string;
+  /** The type Mailtrain shows; null for a field made elsewhere (0002_mailtrain). */
+  mailtrain_type: ColumnType<
+    MailtrainFieldType | null,
+    MailtrainFieldType | null | undefined,
+    MailtrainFieldType | null
+  >;
+  group_template: string | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -166,6 +194,10 @@ export interface ImportsTable {
   filename: string | null;
   list_id: string | null;
   update_existing: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Internal ids of tags every imported subscriber gets (0003_botamp). */
+  tag_ids: ColumnType<string[], string[] | undefined, string[]>;
+  /** Where the report mail goes when the import ends; null: no mail (0003_botamp). */
+  notify_email: string | null;
   total: Generated<number>;
   created: Generated<number>;
   updated: Generated<number>;
@@ -194,6 +226,15 @@ export interface ImportRowsTable {
   phone: string | null;
   timezone: string | null;
   custom_values: Json;
+  job_title: string | null;
+  company: string | null;
+  country: string | null;
+  address: string | null;
+  website: string | null;
+  postal_code: string | null;
+  birthday: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Tag names of the row, a JSON array of strings (0003_botamp). */
+  tags: ColumnType<string[] | null, string | null | undefined, string | null>;
 }
 
 export interface ImportErrorsTable {
@@ -202,6 +243,18 @@ export interface ImportErrorsTable {
   row_number: number;
   email: string | null;
   message: string;
+}
+
+export interface SubscriptionConfirmationsTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  list_id: string;
+  email: string;
+  request: Json;
+  created_at: CreatedAt;
+  expires_at: CreatedAt;
+  confirmed_at: Timestamp | null;
 }
 
 export interface Database {
@@ -219,6 +272,7 @@ export interface Database {
   import_chunks: ImportChunksTable;
   import_rows: ImportRowsTable;
   import_errors: ImportErrorsTable;
+  subscription_confirmations: SubscriptionConfirmationsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -5,6 +5,9 @@ import type { DB } from "../db/database.js";
 import type { Jobs } from "../domain/context.js";
 import { createGraphQLServer } from "../graphql/server.js";
 import type { Logger } from "../log.js";
+import { createAudienceRoutes } from "../rest/audience/routes.js";
+import { createBotampRoutes } from "../rest/botamp/routes.js";
+import { createMailtrainRoutes } from "../rest/mailtrain/routes.js";
 import { identify } from "./auth.js";
 import { graphqlError } from "./errors.js";
 import { graphqlBodyLimit } from "./limits.js";
@@ -72,6 +75,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   // REST dialects: each mounts its own documented paths (src/rest/<dialect>/routes.ts).
+  app.route("/", createAudienceRoutes(deps));
+  app.route("/", createBotampRoutes(deps));
+  app.route("/", createMailtrainRoutes(deps));
 
   app.notFound((c) => c.json({ error: "not found", path: c.req.path }, 404));
   app.onError((error, c) => {

@@ -2,8 +2,25 @@ import type { CustomFieldDefinition } from "../fields/values.js";
 
 // Which CSV column feeds which subscriber attribute, decided once from the header row.
 
-export const STANDARD_COLUMNS = ["email", "first_name", "last_name", "phone", "timezone"] as const;
+export const STANDARD_COLUMNS = [
+  "email",
+  "first_name",
+  "last_name",
+  "phone",
+  "timezone",
+  "job_title",
+  "company",
+  "country",
+  "address",
+  "website",
+  "postal_code",
+  "birthday",
+  "tags",
+] as const;
 export type StandardColumn = (typeof STANDARD_COLUMNS)[number];
+
+/** Tag names in one `tags` cell are separated by this character: `vip|newsletter`. */
+export const TAG_SEPARATOR = "|";
 
 /** Header spellings seen in exports of other tools, compared after `headerKey`. */
 const ALIASES: Record<string, StandardColumn> = {
@@ -27,6 +44,30 @@ const ALIASES: Record<string, StandardColumn> = {
   tz: "timezone",
 };
 
+/**
+ * Profile columns added after custom fields existed: a custom field with the same name keeps its
+ * column (an account's "Country" field goes on being filled), so these are looked up last.
+ */
+const PROFILE_ALIASES: Record<string, StandardColumn> = {
+  jobtitle: "job_title",
+  company: "company",
+  companyname: "company",
+  organization: "company",
+  organisation: "company",
+  country: "country",
+  address: "address",
+  website: "website",
+  url: "website",
+  postalcode: "postal_code",
+  postcode: "postal_code",
+  zip: "postal_code",
+  zipcode: "postal_code",
+  birthday: "birthday",
+  birthdate: "birthday",
+  dateofbirth: "birthday",
+  tags: "tags",
+};
+
 /** "First Name", "first_name", "FIRST-NAME" and "*|FNAME|*" all compare by their letters and digits. */
 export function headerKey(header: string): string {
   return header.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
@@ -46,8 +87,9 @@ export interface ColumnLayout {
 }
 
 /**
- * Maps the header row. Standard attributes win over custom fields with the same name; a second
- * column for the same target is ignored (the first one wins, as for duplicate emails).
+ * Maps the header row. Standard attributes win over custom fields with the same name, custom
+ * fields over the later profile columns; a second column for the same target is ignored (the
+ * first one wins, as for duplicate emails).
  */
 export function layoutOf(header: readonly string[], fields: readonly ImportField[]): ColumnLayout {
   const byKey = new Map<string, ImportField>();
@@ -75,6 +117,11 @@ export function layoutOf(header: readonly string[], fields: readonly ImportField
     if (field && !taken.has(field.id)) {
       taken.add(field.id);
       custom.push({ index, field });
+      return;
+    }
+    const profile = column || field ? undefined : PROFILE_ALIASES[key];
+    if (profile && standard[profile] === -1) {
+      standard[profile] = index;
       return;
     }
     if (name.trim() !== "") ignored.push(name);

@@ -1,6 +1,23 @@
 import type { ImportRow } from "../../db/types.js";
 import type { Context, Queryable } from "../context.js";
 import { NotFound } from "../errors.js";
+import { columnsOf, csvLines } from "./csv-text.js";
+
+// Entry points of the import pipeline (file or rows → import_chunks → job → one merge):
+//
+//   createImport(ctx, { source, content, filename?, listId?, updateExisting?, tagIds?,
+//     notifyEmail?, workerStartAfter? }): Promise<ImportRow>
+//   createImportFromRows(ctx, { source, rows, columns?, filename?, listId?, updateExisting?,
+//     tagIds?, notifyEmail? }): Promise<ImportRow>
+//     rows: Record<string, unknown>[] | AsyncIterable<Record<string, unknown>>, keyed by column:
+//     email, first_name, last_name, phone, timezone, job_title, company, country, address,
+//     website, postal_code, birthday (YYYY-MM-DD), tags (string[] of names, created when new,
+//     matched in any case), or a custom field's name / merge tag / column name.
+//     Row N of the report (import_errors.row_number) is rows[N - 1].
+//
+// tagIds are internal tag ids (of ctx.account, else NotFound) put on every imported subscriber;
+// notifyEmail gets a report mail (counts, refused rows with number, email and reason) when the
+// import completes or fails. The first row of a duplicated email wins; later ones are refused.
 
 export const IMPORT_TASK = "import-subscribers";
 /** The uploaded file is kept as rows of about this size, so any worker process can read it. */
@@ -17,6 +34,10 @@ export interface CreateImportInput {
   /** Overwrite existing subscribers' fields with the file's non-empty values (default true). */
   updateExisting?: boolean;
   content: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>;
+  /** Internal ids of tags of the account that every imported subscriber gets. */
+  tagIds?: readonly string[];
+  /** Receives the report mail when the import completes or fails; null or absent: no mail. */
+  notifyEmail?: string | null;
   /**
    * Earliest time a worker may start the job. The CLI runs the import itself and keeps the job
    * only as a fallback, should it die half-way.
@@ -31,6 +52,74 @@ export interface CreateImportInput {
 export async function createImport(ctx: Context, input: CreateImportInput): Promise<ImportRow> {
   const accountId = ctx.account.id;
   const listId = input.listId ? await internalListId(ctx.db, accountId, input.listId) : null;
+  const tagIds = await ownTagIds(ctx.db, accountId, input.tagIds ?? []);
+  return createWith(ctx, input, listId, tagIds, null);
+}
+
+export interface CreateImportFromRowsInput
+  extends Omit<CreateImportInput, "content" | "workerStartAfter"> {
+  /** One object per subscriber; see the comment at the top of this file for the keys. */
+  rows: readonly Record<string, unknown>[] | AsyncIterable<Record<string, unknown>>;
+  /** The keys to read from each row; default: every key of the rows (an array is needed then). */
+  columns?: readonly string[];
+}
+
+/**
+ * An import of rows given as objects: written as CSV into the import's stored file, so the job,
+ * its checks, its retries and its report are those of a CSV import.
+ */
+export async function createImportFromRows(
+  ctx: Context,
+  input: CreateImportFromRowsInput,
+): Promise<ImportRow> {
+  const { rows } = input;
+  let columns = input.columns;
+  if (columns === undefined) {
+    if (!Array.isArray(rows)) throw new Error("createImportFromRows: streamed rows need `columns`");
+    columns = columnsOf(rows as readonly Record<string, unknown>[]);
+  }
+  if (!columns.includes("email")) columns = ["email", ...columns];
+  const accountId = ctx.account.id;
+  const listId = input.listId ? await internalListId(ctx.db, accountId, input.listId) : null;
+  const tagIds = await ownTagIds(ctx.db, accountId, input.tagIds ?? []);
+  const counter = { rows: 0 };
+  const content = csvLines(columns, rows, () => counter.rows++);
+  return createWith(ctx, { ...input, content }, listId, tagIds, counter);
+}
+
+/** Tag ids (internal) that are the account's, or NotFound for the first that is not. */
+async function ownTagIds(
+  db: Queryable,
+  accountId: string,
+  tagIds: readonly string[],
+): Promise<string[]> {
+  const unique = [...new Set(tagIds)];
+  if (unique.length === 0) return [];
+  const wellFormed = unique.filter((id) => /^\d{1,18}$/.test(id));
+  const found =
+    wellFormed.length === 0
+      ? []
+      : await db
+          .selectFrom("tags")
+          .select("id")
+          .where("account_id", "=", accountId)
+          .where("id", "in", wellFormed)
+          .execute();
+  const known = new Set(found.map((row) => String(row.id)));
+  const missing = unique.find((id) => !known.has(id));
+  if (missing !== undefined) throw new NotFound("Tag", missing);
+  return unique;
+}
+
+async function createWith(
+  ctx: Context,
+  input: CreateImportInput,
+  listId: string | null,
+  tagIds: string[],
+  /** Rows written so far, when the content is generated from rows: the exact total. */
+  counter: { rows: number } | null,
+): Promise<ImportRow> {
+  const accountId = ctx.account.id;
   return ctx.db.transaction().execute(async (trx) => {
     const created = await trx
       .insertInto("imports")
@@ -40,6 +129,8 @@ export async function createImport(ctx: Context, input: CreateImportInput): Prom
         filename: input.filename?.trim() || null,
         list_id: listId,
         update_existing: input.updateExisting ?? true,
+        tag_ids: tagIds,
+        notify_email: input.notifyEmail?.trim() || null,
       })
       .returning(["id", "public_id"])
       .executeTakeFirstOrThrow();
@@ -74,7 +165,8 @@ export async function createImport(ctx: Context, input: CreateImportInput): Prom
     );
     // Until the job has read the file, `total` is its line count less the header: exact for
     // files without line breaks inside quoted values, and corrected when the import completes.
-    const estimate = Math.max(0, lines + (bytes > 0 && lastByte !== 10 ? 1 : 0) - 1);
+    const estimate =
+      counter?.rows ?? Math.max(0, lines + (bytes > 0 && lastByte !== 10 ? 1 : 0) - 1);
     return trx
       .updateTable("imports")
       .set({ total: estimate })

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { applyImportTags } from "./merge-tags.js";
+import { completedReport, queueMailOn, rejectedRows } from "./report.js";
 import { copyText, type RowError } from "./rows.js";
 
 // The set-based half of an import: one transaction turns the staged rows into subscribers,
@@ -19,6 +21,12 @@ export interface MergePlan {
   /** Data rows in the file and the rows refused while parsing. */
   total: number;
   parseErrors: RowError[];
+  /** Internal ids of tags every imported subscriber gets. */
+  tagIds: readonly string[];
+  /** Whether the file has a `tags` column of names per row. */
+  rowTags: boolean;
+  /** Where the report mail goes, with what it names the import by; null: no mail. */
+  notify: { to: string; publicId: string; source: string; filename: string | null } | null;
 }
 
 export interface MergeCounts {
@@ -57,11 +65,23 @@ export async function mergeStaged(client: pg.PoolClient, plan: MergePlan): Promi
         [accountId, importId, plan.listId],
       );
     }
+    await applyImportTags(client, {
+      accountId,
+      importId,
+      tagIds: plan.tagIds,
+      rowTags: plan.rowTags,
+    });
     const result = {
       created: counts.created,
       updated: counts.updated,
       invalid: plan.parseErrors.length + counts.duplicates + counts.incomplete,
     };
+    if (plan.notify !== null) {
+      const { to, publicId, source, filename } = plan.notify;
+      const report = { public_id: publicId, source, filename, total: plan.total, ...result };
+      const rejected = await rejectedRows(client, accountId, importId);
+      await queueMailOn(client, completedReport(to, report, rejected));
+    }
     await client.query(
       `update imports set status = 'completed', total = $3, processed = $3, created = $4,
          updated = $5, invalid = $6, failure = null, finished_at = clock_timestamp()
@@ -102,17 +122,26 @@ function upsertQuery(plan: MergePlan): { text: string; values: unknown[] } {
   const newValues = hasDefaults
     ? `${param(JSON.stringify(plan.defaults), "jsonb")} || custom_values`
     : "custom_values";
-  // Defaults are for new subscribers: an existing one only gets the file's own values.
-  const importedValues = hasDefaults
-    ? `(excluded.custom_values - ${param(Object.keys(plan.defaults), "text[]")})`
-    : "excluded.custom_values";
+  // Defaults are for new subscribers: an existing one only gets the file's own values. Built
+  // only for an update, so that no placeholder goes unused (Postgres cannot type one).
+  const importedValues = () =>
+    hasDefaults
+      ? `(excluded.custom_values - ${param(Object.keys(plan.defaults), "text[]")})`
+      : "excluded.custom_values";
   const onConflict = plan.updateExisting
     ? `do update set
          first_name = coalesce(excluded.first_name, s.first_name),
          last_name = coalesce(excluded.last_name, s.last_name),
          phone = coalesce(excluded.phone, s.phone),
          timezone = coalesce(excluded.timezone, s.timezone),
-         custom_values = s.custom_values || ${importedValues},
+         job_title = coalesce(excluded.job_title, s.job_title),
+         company = coalesce(excluded.company, s.company),
+         country = coalesce(excluded.country, s.country),
+         address = coalesce(excluded.address, s.address),
+         website = coalesce(excluded.website, s.website),
+         postal_code = coalesce(excluded.postal_code, s.postal_code),
+         birthday = coalesce(excluded.birthday, s.birthday),
+         custom_values = s.custom_values || ${importedValues()},
          updated_at = now()`
     : "do nothing";
   const checkRequired = plan.required.length > 0;
@@ -157,6 +186,7 @@ function upsertQuery(plan: MergePlan): { text: string; values: unknown[] } {
   const text = `
     with staged as (
       select row_number, email, first_name, last_name, phone, timezone, custom_values,
+        job_title, company, country, address, website, postal_code, birthday,
         first_value(row_number) over (partition by lower(email) order by row_number) as first_row,
         row_number() over (order by lower(email), row_number) as seq
       from import_rows
@@ -172,9 +202,11 @@ function upsertQuery(plan: MergePlan): { text: string; values: unknown[] } {
     ${incomplete}
     upserted as (
       insert into subscribers as s
-        (account_id, public_id, email, first_name, last_name, phone, timezone, custom_values)
+        (account_id, public_id, email, first_name, last_name, phone, timezone, custom_values,
+         job_title, company, country, address, website, postal_code, birthday)
       select ${account}, ${param(publicIdPrefix(), "text")} || lpad(to_hex(seq), 12, '0'),
-        email, first_name, last_name, phone, timezone, ${newValues}
+        email, first_name, last_name, phone, timezone, ${newValues},
+        job_title, company, country, address, website, postal_code, birthday
       from staged
       where row_number = first_row
         ${checkRequired ? "and row_number not in (select row_number from incomplete)" : ""}

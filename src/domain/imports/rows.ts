@@ -1,6 +1,6 @@
 import { isEmail } from "../email.js";
-import { coerceValue } from "../fields/values.js";
-import type { ColumnLayout } from "./columns.js";
+import { coerceValue, isDate } from "../fields/values.js";
+import { type ColumnLayout, TAG_SEPARATOR } from "./columns.js";
 
 // One CSV record → one line of COPY text for `import_rows`, or the reason the row is invalid.
 // This runs once per row of files with millions of rows: no objects per row on the happy path.
@@ -13,7 +13,13 @@ export interface RowError {
 
 /** The staging table's columns, in the order `encodeRow` writes them. */
 export const STAGING_COLUMNS =
-  "account_id, import_id, row_number, email, first_name, last_name, phone, timezone, custom_values";
+  "account_id, import_id, row_number, email, first_name, last_name, phone, timezone, custom_values, " +
+  "job_title, company, country, address, website, postal_code, birthday, tags";
+
+/** Longest tag name, as for tags made anywhere else. */
+export const MAX_TAG_NAME = 100;
+/** Most tag names one row may carry. */
+export const MAX_ROW_TAGS = 100;
 
 const SPECIAL = /[\\\t\n\r\0]/;
 const SPECIAL_ALL = /[\\\t\n\r\0]/g;
@@ -49,12 +55,37 @@ function optional(record: readonly string[], index: number): string {
 
 export type RowEncoder = (record: readonly string[], row: number) => string | RowError;
 
+/**
+ * The tag names of a `tags` cell ("vip | Newsletter|vip" → ["vip", "Newsletter"]: trimmed, blanks
+ * dropped, the first spelling of a name kept), or why the cell is refused.
+ */
+export function tagNamesOf(cell: string | undefined): string[] | { message: string } {
+  if (cell === undefined || cell.trim() === "") return [];
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const part of cell.split(TAG_SEPARATOR)) {
+    const name = part.trim();
+    if (name === "") continue;
+    if (name.length > MAX_TAG_NAME)
+      return { message: `tags: "${name.slice(0, 20)}…" is longer than ${MAX_TAG_NAME} characters` };
+    const key = name.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    names.push(name);
+  }
+  if (names.length > MAX_ROW_TAGS)
+    return { message: `tags: at most ${MAX_ROW_TAGS} tags per subscriber (${names.length} given)` };
+  return names;
+}
+
 export function rowEncoder(
   layout: ColumnLayout,
   ids: { accountId: string; importId: string },
 ): RowEncoder {
   const prefix = `${ids.accountId}\t${ids.importId}\t`;
   const { email: emailAt, first_name, last_name, phone, timezone } = layout.standard;
+  const { job_title, company, country, address, website, postal_code } = layout.standard;
+  const { birthday: birthdayAt, tags: tagsAt } = layout.standard;
   const custom = layout.custom.map(({ index, field }) => ({
     index,
     field,
@@ -75,6 +106,20 @@ export function rowEncoder(
       if (coerced.value !== null)
         values += `${values === "" ? "" : ","}${key}:${JSON.stringify(coerced.value)}`;
     }
-    return `${prefix}${row}\t${copyText(email)}\t${optional(record, first_name)}\t${optional(record, last_name)}\t${optional(record, phone)}\t${optional(record, timezone)}\t${values === "" ? "{}" : copyText(`{${values}}`)}\n`;
+    let birthday = NULL;
+    if (birthdayAt >= 0) {
+      const text = (record[birthdayAt] ?? "").trim();
+      if (text !== "" && !isDate(text))
+        return { row, email, message: `birthday: "${text}" is not a date (YYYY-MM-DD)` };
+      if (text !== "") birthday = text;
+    }
+    let tags = NULL;
+    if (tagsAt >= 0) {
+      const names = tagNamesOf(withoutNul(record[tagsAt]));
+      if (!Array.isArray(names)) return { row, email, message: names.message };
+      if (names.length > 0) tags = copyText(JSON.stringify(names));
+    }
+    const profile = `${optional(record, job_title)}\t${optional(record, company)}\t${optional(record, country)}\t${optional(record, address)}\t${optional(record, website)}\t${optional(record, postal_code)}`;
+    return `${prefix}${row}\t${copyText(email)}\t${optional(record, first_name)}\t${optional(record, last_name)}\t${optional(record, phone)}\t${optional(record, timezone)}\t${values === "" ? "{}" : copyText(`{${values}}`)}\t${profile}\t${birthday}\t${tags}\n`;
   };
 }

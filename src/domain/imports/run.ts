@@ -8,6 +8,7 @@ import { coerceValue } from "../fields/values.js";
 import type { ColumnLayout, ImportField } from "./columns.js";
 import { ImportBusy, ImportFailure } from "./failure.js";
 import { mergeStaged } from "./merge.js";
+import { failedReport, queueMailIn } from "./report.js";
 import { stageRows } from "./stage.js";
 
 export interface ImportDeps {
@@ -167,6 +168,17 @@ async function execute(
       required,
       total: staged.total,
       parseErrors: staged.errors,
+      tagIds: imp.tag_ids,
+      rowTags: staged.layout.standard.tags !== -1,
+      notify:
+        imp.notify_email === null
+          ? null
+          : {
+              to: imp.notify_email,
+              publicId: imp.public_id,
+              source: imp.source,
+              filename: imp.filename,
+            },
     });
     log.info(
       {
@@ -241,6 +253,8 @@ async function markFailed(db: DB, importId: string, failure: string): Promise<Im
       .returningAll()
       .executeTakeFirst();
     if (!row) return findImport(trx, importId);
+    if (row.notify_email !== null)
+      await queueMailIn(trx, failedReport(row.notify_email, row, failure));
     await trx
       .deleteFrom("import_chunks")
       .where("account_id", "=", row.account_id)

@@ -1,5 +1,5 @@
-import { sql } from "kysely";
-import type { NewSubscriberRow, SubscriberRow } from "../../db/types.js";
+import { sql, type Transaction } from "kysely";
+import type { Database, NewSubscriberRow, SubscriberRow } from "../../db/types.js";
 import type { Context } from "../context.js";
 import { type Issue, Validation } from "../errors.js";
 import { loadFields } from "../fields/read.js";
@@ -23,6 +23,8 @@ const keyOf = (email: string) => email.toLowerCase();
 export async function upsertSubscribers(
   ctx: Context,
   inputs: readonly SubscriberInput[],
+  /** The caller's transaction, when the upsert is one part of a larger write. */
+  within?: Transaction<Database>,
 ): Promise<UpsertResult> {
   if (inputs.length > MAX_UPSERT) {
     throw Validation.of(
@@ -52,7 +54,7 @@ export async function upsertSubscribers(
   });
   if (issues.length > 0) throw new Validation(issues);
 
-  return ctx.db.transaction().execute(async (trx) => {
+  const write = async (trx: Transaction<Database>): Promise<UpsertResult> => {
     const fields = await loadFields(ctx, trx);
     // Existing rows are locked so their custom values merge with what is stored.
     const existing = await trx
@@ -110,5 +112,6 @@ export async function upsertSubscribers(
       created,
       updated: written.length - created,
     };
-  });
+  };
+  return within ? write(within) : ctx.db.transaction().execute(write);
 }

@@ -1,0 +1,129 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { existingEmails, resolveBatchTargets } from "../../domain/audience/batch.js";
+import { numberedFields, numberedLists, numberedTags } from "../../domain/audience/catalog.js";
+import type { AppDeps } from "../../http/app.js";
+import { authorize, requestLog } from "./auth.js";
+import { classifyContacts, emailsOf, MAX_CONTACTS, parseContactBody } from "./contacts.js";
+import { AudienceError, answering, errorResponse } from "./errors.js";
+import { catalogQuery, tagQuery } from "./params.js";
+import { queueContacts } from "./queue.js";
+import { fieldOut, listOut, pageEnvelope, tagEnvelope } from "./serialize.js";
+
+// The audience dialect ("Email Marketing API", specs/002): lists, custom fields and tags to
+// read, and contacts to create in batches of up to 100, written by an import job.
+
+/** 100 contacts with a few dozen custom fields each fit many times over. */
+export const CONTACT_BODY_LIMIT = 1024 * 1024;
+
+const BASE = "/audience/v1/:sid";
+
+export function createAudienceRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.get(`${BASE}/list`, (c) =>
+    answering(c, "standard", requestLog(c, deps), async () => {
+      const ctx = await authorize(c, deps, "lists:read");
+      const query = catalogQuery(c);
+      const page = await numberedLists(ctx, { name: query.name }, query.page);
+      return c.json(pageEnvelope(page, query.page.size, listOut));
+    }),
+  );
+
+  app.get(`${BASE}/custom-field`, (c) =>
+    answering(c, "standard", requestLog(c, deps), async () => {
+      const ctx = await authorize(c, deps, "fields:read");
+      const query = catalogQuery(c);
+      const page = await numberedFields(ctx, { name: query.name }, query.page);
+      return c.json(pageEnvelope(page, query.page.size, fieldOut));
+    }),
+  );
+
+  app.get(`${BASE}/tag`, (c) =>
+    answering(c, "tag", requestLog(c, deps), async () => {
+      const ctx = await authorize(c, deps, "tags:read");
+      const query = tagQuery(c);
+      const page = await numberedTags(ctx, { name: query.name, status: query.status }, query.page);
+      return c.json(tagEnvelope(page, query.page.size));
+    }),
+  );
+
+  app.post(
+    `${BASE}/contact`,
+    bodyLimit({
+      maxSize: CONTACT_BODY_LIMIT,
+      onError: (c) =>
+        errorResponse(
+          c,
+          "standard",
+          new AudienceError(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            `The body may be at most ${CONTACT_BODY_LIMIT / 1024 / 1024} MB (and ${MAX_CONTACTS} contacts).`,
+            [],
+            // The rest of the body is never read: the connection cannot carry another request.
+            { Connection: "close" },
+          ),
+        ),
+    }),
+    (c) =>
+      answering(c, "standard", requestLog(c, deps), async () => {
+        const ctx = await authorize(c, deps, "subscribers:write");
+        const text = await c.req.text();
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          throw new AudienceError(400, "MALFORMED_JSON", "The body is not valid JSON.");
+        }
+        const body = parseContactBody(raw);
+        const targets = await resolveBatchTargets(ctx, {
+          listId: body.list_id,
+          tagIds: body.tags ?? [],
+          paths: { listId: ["list_id"], tagIds: ["tags"] },
+        });
+        const updateExisting = body.update_subscribers ?? false;
+        const classified = classifyContacts(body.data, {
+          fields: targets.fields,
+          existing: await existingEmails(ctx, emailsOf(body.data)),
+          updateExisting,
+        });
+        if (classified.valid.length > 0) {
+          const queued = await queueContacts(ctx, {
+            contacts: classified.valid.map((contact) => contact.accepted),
+            list: targets.list,
+            tags: targets.tags,
+            updateExisting,
+          });
+          c.header("X-Import-Id", queued.importId);
+        }
+        return c.json(
+          {
+            status: 202,
+            message: "Request processed successfully.",
+            data: {
+              invalid_contacts: classified.invalid.map(({ sent, reason }) => ({
+                ...sent,
+                string: reason,
+              })),
+              total_invalid: classified.invalid.length,
+              total_valid: classified.valid.length,
+              valid_contacts: classified.valid.map(({ sent }) => sent),
+            },
+            error: {},
+          },
+          202,
+        );
+      }),
+  );
+
+  // Any other path or method under the dialect's prefix: its envelope, not the app's.
+  app.all("/audience/v1/*", (c) =>
+    errorResponse(
+      c,
+      c.req.path.endsWith("/tag") ? "tag" : "standard",
+      new AudienceError(404, "NOT_FOUND", `No endpoint ${c.req.method} ${c.req.path}.`),
+    ),
+  );
+  return app;
+}

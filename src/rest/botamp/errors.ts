@@ -1,0 +1,89 @@
+import type { Context as HonoContext } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import { DomainError, type Issue, Validation } from "../../domain/errors.js";
+
+// botamp's document shows no error body, only "400 with the error in the response body" and
+// 401. Every error here is `{"error":{"code","message","details"?}}` (see README.md).
+
+export interface BotampErrorBody {
+  error: { code: string; message: string; details?: { field: string; message: string }[] };
+}
+
+export function botampError(
+  c: HonoContext,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  options: { details?: BotampErrorBody["error"]["details"]; headers?: Record<string, string> } = {},
+): Response {
+  const body: BotampErrorBody = { error: { code, message } };
+  if (options.details && options.details.length > 0) body.error.details = options.details;
+  return c.json(body, status, options.headers);
+}
+
+/** Our input names → the names botamp clients send. */
+const FIELD_NAMES: Record<string, string> = {
+  firstName: "name",
+  lastName: "name",
+  jobTitle: "job_title",
+  company: "company_name",
+  postalCode: "postal_code",
+  customValues: "custom_fields",
+};
+
+/**
+ * A domain issue's path (["input", "subscribers", "0", "birthday"], ["input", "tags", "2"]) as
+ * the client's field: `subscriber.birthday`, `subscriber.tags[2]`.
+ */
+function fieldOf(path: readonly string[]): string {
+  let rest = path[0] === "input" ? path.slice(1) : [...path];
+  if (rest[0] === "subscribers" && rest[1] === "0") rest = rest.slice(2);
+  let field = "subscriber";
+  rest.forEach((part, index) => {
+    if (/^\d+$/.test(part)) field += `[${part}]`;
+    else field += `.${index === 0 ? (FIELD_NAMES[part] ?? part) : part}`;
+  });
+  return field;
+}
+
+function invalid(c: HonoContext, details: { field: string; message: string }[]): Response {
+  const message = details.map((detail) => `${detail.field} ${detail.message}`).join("; ");
+  return botampError(c, 400, "invalid_request", message, { details });
+}
+
+export function validationError(c: HonoContext, issues: readonly Issue[]): Response {
+  return invalid(
+    c,
+    issues.map((issue) => ({ field: fieldOf(issue.path), message: issue.message })),
+  );
+}
+
+/** A zod issue path ([ "subscribers", 3, "tags", 0 ]) as `subscribers[3].tags[0]`. */
+function zodPath(path: readonly PropertyKey[]): string {
+  let text = "";
+  for (const part of path) {
+    if (typeof part === "number") text += `[${part}]`;
+    else text += text === "" ? String(part) : `.${String(part)}`;
+  }
+  return text || "body";
+}
+
+export function zodError(c: HonoContext, error: z.ZodError): Response {
+  return invalid(
+    c,
+    error.issues
+      .slice(0, 20)
+      .map((issue) => ({ field: zodPath(issue.path), message: issue.message })),
+  );
+}
+
+/** Domain errors as botamp answers; anything else is unexpected and goes to the app's 500. */
+export function domainError(c: HonoContext, error: unknown): Response {
+  if (error instanceof Validation) return validationError(c, error.issues);
+  if (error instanceof DomainError) {
+    const status = error.code === "NOT_FOUND" ? 404 : error.code === "CONFLICT" ? 409 : 400;
+    return botampError(c, status, error.code.toLowerCase(), error.message);
+  }
+  throw error;
+}

@@ -4,6 +4,7 @@ import type { Context, Queryable } from "../context.js";
 import { type Issue, Validation } from "../errors.js";
 import type { SubscriberInput } from "../subscribers/input.js";
 import { upsertSubscribers } from "../subscribers/upsert.js";
+import { attachTags } from "./tagging.js";
 
 // Tags named by clients that know no tag ids (botamp): a name matches the account's tag of that
 // name in any case, and a new name creates an active tag spelled as given.
@@ -80,19 +81,7 @@ export async function upsertSubscriberWithTagNames(
     const result = await upsertSubscribers(ctx, [input], trx);
     const [subscriber] = result.subscribers;
     const tags = await findOrCreateTags(ctx, trx, checked.names);
-    if (tags.length > 0) {
-      await trx
-        .insertInto("subscriber_tags")
-        .values(
-          tags.map((tag) => ({
-            account_id: ctx.account.id,
-            subscriber_id: subscriber.id,
-            tag_id: tag.id,
-          })),
-        )
-        .onConflict((conflict) => conflict.doNothing())
-        .execute();
-    }
+    await attachTags(trx, ctx.account.id, subscriber.id, tags);
     return { subscriber, created: result.created === 1, tags };
   });
 }

@@ -35,6 +35,23 @@ async function resolve(
   return { subscriber, tags };
 }
 
+/** Puts the tags on one subscriber; a tag it already has stays as it is. */
+export async function attachTags(
+  db: Queryable,
+  accountId: string,
+  subscriberId: string,
+  tags: readonly Pick<TagRow, "id">[],
+): Promise<void> {
+  if (tags.length === 0) return;
+  await db
+    .insertInto("subscriber_tags")
+    .values(
+      tags.map((tag) => ({ account_id: accountId, subscriber_id: subscriberId, tag_id: tag.id })),
+    )
+    .onConflict((conflict) => conflict.doNothing())
+    .execute();
+}
+
 export async function tagSubscriber(
   ctx: Context,
   subscriberId: string,
@@ -42,17 +59,7 @@ export async function tagSubscriber(
 ): Promise<SubscriberRow> {
   return ctx.db.transaction().execute(async (trx) => {
     const { subscriber, tags } = await resolve(ctx, trx, subscriberId, tagIds);
-    await trx
-      .insertInto("subscriber_tags")
-      .values(
-        tags.map((tag) => ({
-          account_id: ctx.account.id,
-          subscriber_id: subscriber.id,
-          tag_id: tag.id,
-        })),
-      )
-      .onConflict((conflict) => conflict.doNothing())
-      .execute();
+    await attachTags(trx, ctx.account.id, subscriber.id, tags);
     return subscriber;
   });
 }

@@ -16,7 +16,9 @@ export interface MailtrainFigures {
   subscriptionsRows: number;
   subscriptionsBytes: number;
   subscriptionsSeconds: number;
-  /** null when the server's pid was not given or /proc is not there. */
+  /** The server's resident memory just before the listing, and its peak during it; null when
+   * the server's pid was not given or /proc is not there. */
+  rssBeforeMb: number | null;
   peakRssMb: number | null;
 }
 
@@ -99,7 +101,8 @@ async function timeListing(options: MailtrainBenchOptions) {
   const url = new URL(`/api/subscriptions/${options.listCid}`, options.baseUrl);
   url.searchParams.set("access_token", options.token);
   if (options.limit !== undefined) url.searchParams.set("limit", options.limit);
-  let peak: number | null = null;
+  const before = options.serverPid === undefined ? null : await residentMb(options.serverPid);
+  let peak: number | null = before;
   let sampling = true;
   const sampler = (async () => {
     while (sampling && options.serverPid !== undefined) {
@@ -117,7 +120,7 @@ async function timeListing(options: MailtrainBenchOptions) {
   if (!response.ok)
     throw new Error(`GET /api/subscriptions answered ${response.status}: ${text.slice(0, 200)}`);
   const body = JSON.parse(text) as { data: { subscriptions: unknown[] } };
-  return { rows: body.data.subscriptions.length, bytes: text.length, seconds, peak };
+  return { rows: body.data.subscriptions.length, bytes: text.length, seconds, before, peak };
 }
 
 export async function benchMailtrain(options: MailtrainBenchOptions): Promise<MailtrainFigures> {
@@ -141,6 +144,7 @@ export async function benchMailtrain(options: MailtrainBenchOptions): Promise<Ma
     subscriptionsRows: listing.rows,
     subscriptionsBytes: listing.bytes,
     subscriptionsSeconds: listing.seconds,
+    rssBeforeMb: listing.before === null ? null : Math.round(listing.before),
     peakRssMb: listing.peak === null ? null : Math.round(listing.peak),
   };
 }

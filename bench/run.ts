@@ -11,18 +11,20 @@ import { createLogger } from "../src/log.js";
 import { benchBotampBatch } from "./botamp.js";
 import { benchGraphQL, type HttpFigures } from "./http.js";
 import { benchImport } from "./import.js";
+import { benchMailtrain, seedMailtrainList } from "./mailtrain.js";
 import { seedAudience } from "./seed.js";
 
 // `npm run bench`: a live server (its own process) on a fresh embedded PostgreSQL with 10,000
 // seeded subscribers, loaded by autocannon from this process. Knobs: BENCH_SECONDS (10),
 // BENCH_CONNECTIONS (10), BENCH_SUBSCRIBERS (10000), BENCH_IMPORT_ROWS (1000000),
-// BENCH_BOTAMP_ROWS (100000).
+// BENCH_BOTAMP_ROWS (100000), BENCH_MAILTRAIN_ROWS (100000).
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const subscriberCount = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 const importRows = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const botampRows = Number(process.env.BENCH_BOTAMP_ROWS ?? 100_000);
+const mailtrainRows = Number(process.env.BENCH_MAILTRAIN_ROWS ?? 100_000);
 
 const NESTED_PAGE = `query Page($first: Int!) {
   subscribers(first: $first) {
@@ -98,8 +100,9 @@ async function main() {
     const { account, secret: key } = await createAccount(db, { name: "bench" });
     const seeding = performance.now();
     await seedAudience(db, account.id, subscriberCount);
+    const listCid = await seedMailtrainList(db, account.id, mailtrainRows);
     console.log(
-      `seeded ${subscriberCount} subscribers in ${Math.round(performance.now() - seeding)} ms`,
+      `seeded ${subscriberCount} subscribers, and ${mailtrainRows} on one list for mailtrain, in ${Math.round(performance.now() - seeding)} ms`,
     );
 
     const port = await freePort();
@@ -156,6 +159,18 @@ async function main() {
       }),
     );
 
+    const mailtrainRun = (limit?: string) =>
+      benchMailtrain({
+        baseUrl: url,
+        token: key,
+        listCid,
+        serverPid: server?.pid,
+        seconds,
+        connections,
+        limit,
+      });
+    const mailtrainDefault = await mailtrainRun();
+    const mailtrainWhole = await mailtrainRun("0");
     const botamp = await benchBotampBatch({ baseUrl: url, key, databaseUrl, rows: botampRows });
 
     server.kill("SIGTERM");
@@ -184,6 +199,14 @@ async function main() {
     console.log(
       `\n(c) CSV import: ${imported.rows.toLocaleString("en")} rows in ${imported.seconds.toFixed(2)} s = ${Math.round(imported.rowsPerSecond).toLocaleString("en")} rows/s`,
     );
+    for (const [name, figures] of [
+      ["default limit (10,000)", mailtrainDefault],
+      ["limit=0 (whole list)", mailtrainWhole],
+    ] as const) {
+      console.log(
+        `(e) mailtrain, ${name}: POST /api/subscribe ${Math.round(figures.subscribeRequestsPerSecond)} requests/s (p99 ${figures.subscribeP99Ms} ms); GET /api/subscriptions ${figures.subscriptionsRows.toLocaleString("en")} rows (${(figures.subscriptionsBytes / 1024 / 1024).toFixed(1)} MB) in ${figures.subscriptionsSeconds.toFixed(2)} s, server memory ${figures.rssBeforeMb ?? "?"} → peak ${figures.peakRssMb ?? "?"} MB`,
+      );
+    }
     console.log(
       `(d) botamp create_or_update_many: ${botamp.rows.toLocaleString("en")} subscribers (${(botamp.bodyBytes / 1024 / 1024).toFixed(1)} MB) accepted in ${botamp.acceptMs} ms, processed in ${(botamp.processMs / 1000).toFixed(2)} s = ${Math.round(botamp.rowsPerSecond).toLocaleString("en")} rows/s (created ${botamp.created}, invalid ${botamp.invalid})`,
     );

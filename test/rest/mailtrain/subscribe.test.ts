@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "../../helpers/server.js";
 import { envelope, graphqlList, type MailtrainClient, mailtrain } from "./client.js";
@@ -368,5 +369,39 @@ describe("GET /api/subscriptions/:listId", () => {
       status: 404,
       body: envelope("Selected listId not found"),
     });
+  });
+});
+
+describe("GET /api/subscriptions/:listId of a long list", () => {
+  it("streams every row (limit=0) in order, without a Content-Length", async () => {
+    const { cid: longCid } = await graphqlList(gateway, key, "Long");
+    const db = gateway.database.db;
+    const list = await db
+      .selectFrom("lists")
+      .select(["id", "account_id"])
+      .where("public_id", "=", longCid)
+      .executeTakeFirstOrThrow();
+    await sql`insert into subscribers (account_id, email)
+      select ${list.account_id}, 'long-' || lpad(n::text, 5, '0') || '@example.com'
+      from generate_series(1, 12000) as n`.execute(db);
+    await sql`insert into subscriptions (account_id, list_id, subscriber_id)
+      select account_id, ${list.id}, id from subscribers
+      where account_id = ${list.account_id} and email like 'long-%'`.execute(db);
+
+    const response = await fetch(
+      `${gateway.url}/api/subscriptions/${longCid}?access_token=${key}&limit=0`,
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-length")).toBeNull();
+    const body = (await response.json()) as {
+      data: { total: number; subscriptions: { email: string }[] };
+    };
+    expect(body.data.total).toBe(12000);
+    expect(body.data.subscriptions).toHaveLength(12000);
+    expect(body.data.subscriptions[0]?.email).toBe("long-12000@example.com");
+    expect(body.data.subscriptions[11999]?.email).toBe("long-00001@example.com");
+    // The default limit is Mailtrain's 10000.
+    const page = await api.get(`/api/subscriptions/${longCid}`);
+    expect(page.body.data.subscriptions).toHaveLength(10000);
   });
 });

@@ -204,11 +204,11 @@ async function main() {
       ["limit=0 (whole list)", mailtrainWhole],
     ] as const) {
       console.log(
-        `(e) mailtrain, ${name}: POST /api/subscribe ${Math.round(figures.subscribeRequestsPerSecond)} requests/s (p99 ${figures.subscribeP99Ms} ms); GET /api/subscriptions ${figures.subscriptionsRows.toLocaleString("en")} rows (${(figures.subscriptionsBytes / 1024 / 1024).toFixed(1)} MB) in ${figures.subscriptionsSeconds.toFixed(2)} s, server memory ${figures.rssBeforeMb ?? "?"} → peak ${figures.peakRssMb ?? "?"} MB`,
+        `(d) mailtrain, ${name}: POST /api/subscribe ${Math.round(figures.subscribeRequestsPerSecond)} requests/s (p99 ${figures.subscribeP99Ms} ms); GET /api/subscriptions ${figures.subscriptionsRows.toLocaleString("en")} rows (${(figures.subscriptionsBytes / 1024 / 1024).toFixed(1)} MB) in ${figures.subscriptionsSeconds.toFixed(2)} s, server memory ${figures.rssBeforeMb ?? "?"} → peak ${figures.peakRssMb ?? "?"} MB`,
       );
     }
     console.log(
-      `(d) botamp create_or_update_many: ${botamp.rows.toLocaleString("en")} subscribers (${(botamp.bodyBytes / 1024 / 1024).toFixed(1)} MB) accepted in ${botamp.acceptMs} ms, processed in ${(botamp.processMs / 1000).toFixed(2)} s = ${Math.round(botamp.rowsPerSecond).toLocaleString("en")} rows/s (created ${botamp.created}, invalid ${botamp.invalid})`,
+      `(e) botamp create_or_update_many: ${botamp.rows.toLocaleString("en")} subscribers (${(botamp.bodyBytes / 1024 / 1024).toFixed(1)} MB) accepted in ${botamp.acceptMs} ms, processed in ${(botamp.processMs / 1000).toFixed(2)} s = ${Math.round(botamp.rowsPerSecond).toLocaleString("en")} rows/s (created ${botamp.created}, invalid ${botamp.invalid})`,
     );
   } finally {
     server?.kill("SIGKILL");

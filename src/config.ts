@@ -61,3 +61,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = config.HOST === "0.0.0.0" ? "localhost" : config.HOST;
   return { ...config, PUBLIC_URL: config.PUBLIC_URL ?? `http://${host}:${config.PORT}` };
 }
+
+/** For the entry points: the configuration, or the problems on stderr and exit code 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}

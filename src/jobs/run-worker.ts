@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../config.js";
+import { loadConfigOrExit } from "../config.js";
 import { createDatabase } from "../db/database.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { openDatabaseServer } from "../db/open.js";
@@ -9,14 +9,7 @@ import { installJobQueue, startWorker } from "./worker.js";
 // `npm run worker`: a process that only runs jobs, beside HTTP processes started with WORKER=off.
 // config → database → migrations → worker; SIGINT/SIGTERM let running jobs finish, then stop.
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 
 const log = createLogger(config.LOG_LEVEL);
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createField, ok } from "../../graphql/subscribers-fixtures.js";
 import { startTestGateway, type TestGateway } from "../../helpers/server.js";
 import { startTestWorker, waitForImport } from "../../imports/fixtures.js";
+import { mailtrain } from "../mailtrain/client.js";
 import { audienceClient, publicId } from "./helpers.js";
 
 // One data model under every surface: tags botamp makes by name are the tags audience lists and
@@ -103,5 +104,40 @@ describe("audience across surfaces", () => {
     ]);
     expect(ada?.subscriptions).toEqual([{ list: { id: list.list.id } }]);
     expect(ada?.customValues).toEqual([{ text: "London" }]);
+  });
+
+  it("lists a field made through mailtrain on a list made through GraphQL", async () => {
+    const { sid, key } = await gateway.account("across-mailtrain");
+    const list = await ok<{ list: { id: string } }>(
+      gateway,
+      key,
+      "createList",
+      { name: "Newsletter" },
+      "list { id }",
+    );
+    const cid = publicId(list.list.id);
+    const made = await mailtrain(gateway, key).post(`/api/field/${cid}`, {
+      NAME: "Shoe size",
+      TYPE: "dropdown",
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(200);
+    const option = await mailtrain(gateway, key).post(`/api/field/${cid}`, {
+      NAME: "Large",
+      TYPE: "option",
+      GROUP: String((made.body as { data: { id: number } }).data.id),
+    });
+    expect(option.status, JSON.stringify(option.body)).toBe(200);
+
+    const fields = await client.get(sid, "custom-field", key);
+    expect(fields.status).toBe(200);
+    const names = fields.body.data.map((field: { name: string; type: string }) => [
+      field.name,
+      field.type,
+    ]);
+    expect(names).toContainEqual(["Shoe size", "dropdown"]);
+    const lists = await client.get(sid, "list", key);
+    expect(lists.body.data).toEqual([
+      expect.objectContaining({ name: "Newsletter", list_id: cid }),
+    ]);
   });
 });

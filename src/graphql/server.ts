@@ -125,7 +125,13 @@ export function createGraphQLServer(
     graphiql: {
       title: "contact-gateway",
       defaultQuery:
-        '# Add your key in Headers: { "Authorization": "Bearer <key>" }\n{\n  viewer {\n    account { name sid }\n  }\n}\n',
+        "# Put your API key in the Headers tab below, then run.\n{\n  viewer {\n    account { name sid }\n    scopes\n  }\n}\n",
+      // The Headers tab starts with the one header every request needs.
+      headers: JSON.stringify(
+        { Authorization: "Bearer <the key printed at first start>" },
+        null,
+        2,
+      ),
     },
     landingPage: false,
     // yoga would log each masked error without the request id; useUnexpectedErrorLog does it.

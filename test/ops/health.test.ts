@@ -94,6 +94,8 @@ describe("GraphiQL", () => {
     expect(page).not.toMatch(/<link[^>]+href=["']?(https?:)?\/\//i);
     expect(page).not.toMatch(/@import\s+(url\()?["']?(https?:)?\/\//i);
     expect(page).not.toMatch(/unpkg\.com|jsdelivr|cdnjs|esm\.sh|googleapis/i);
+    // The Headers tab starts with the Authorization header a first request needs.
+    expect(page).toContain("Bearer <the key printed at first start>");
   });
 });
 

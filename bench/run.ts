@@ -78,6 +78,25 @@ async function post(url: string, key: string, query: string, variables: Record<s
   return body.data ?? {};
 }
 
+/** The real server in a process of its own, on a free port, ready to serve. */
+async function startServer(databaseUrl: string, worker: "inline" | "off") {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      WORKER: worker,
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitReady(url);
+  return { process: child, url };
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows
@@ -105,19 +124,9 @@ async function main() {
       `seeded ${subscriberCount} subscribers, and ${mailtrainRows} on one list for mailtrain, in ${Math.round(performance.now() - seeding)} ms`,
     );
 
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    await waitReady(url);
+    const started = await startServer(databaseUrl, "inline");
+    server = started.process;
+    const url = started.url;
 
     const page = (await post(url, key, NESTED_PAGE, { first: 50 })) as {
       subscribers: { edges: { node: { id: string } }[] };
@@ -126,27 +135,24 @@ async function main() {
     await post(url, key, NODE, { id: someId });
 
     const figures: HttpFigures[] = [];
-    // A short warm-up lets V8 optimise the hot paths before measuring.
-    await benchGraphQL({
-      name: "warm-up",
-      url,
-      key,
-      query: NESTED_PAGE,
-      variables: { first: 50 },
-      seconds: 3,
-      connections,
-    });
-    figures.push(
-      await benchGraphQL({
-        name: "(a) page of 50 subscribers, nested",
-        url,
+    const nestedPage = (
+      name: string,
+      target: string,
+      connectionCount: number,
+      runSeconds = seconds,
+    ) =>
+      benchGraphQL({
+        name,
+        url: target,
         key,
         query: NESTED_PAGE,
         variables: { first: 50 },
-        seconds,
-        connections,
-      }),
-    );
+        seconds: runSeconds,
+        connections: connectionCount,
+      });
+    // A short warm-up lets V8 optimise the hot paths before measuring.
+    await nestedPage("warm-up", url, connections, 3);
+    figures.push(await nestedPage("(a) page of 50 subscribers, nested", url, connections));
     figures.push(
       await benchGraphQL({
         name: "(b) node(id)",
@@ -158,6 +164,28 @@ async function main() {
         connections,
       }),
     );
+
+    // HTTP processes are stateless: a second one (WORKER=off) on the same database, the load split.
+    const second = await startServer(databaseUrl, "off");
+    try {
+      await nestedPage("warm-up", second.url, connections, 3);
+      const half = Math.max(1, Math.floor(connections / 2));
+      const both = await Promise.all([
+        nestedPage("first", url, half),
+        nestedPage("second", second.url, connections - half),
+      ]);
+      figures.push({
+        name: "(a) the same, 2 HTTP processes",
+        requestsPerSecond: both[0].requestsPerSecond + both[1].requestsPerSecond,
+        p50: Math.max(both[0].p50, both[1].p50),
+        p99: Math.max(both[0].p99, both[1].p99),
+        errors: both[0].errors + both[1].errors,
+        non2xx: both[0].non2xx + both[1].non2xx,
+      });
+    } finally {
+      second.process.kill("SIGTERM");
+      await new Promise((resolve) => second.process.once("exit", resolve));
+    }
 
     const mailtrainRun = (limit?: string) =>
       benchMailtrain({

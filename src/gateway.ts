@@ -20,9 +20,33 @@ export interface RunningGateway {
 /** Requests still running this long after a stop signal are cut, so a stop never hangs. */
 const DRAIN_MS = 10_000;
 
-function listen(app: ReturnType<typeof createApp>, config: Config): Promise<ServerType> {
+/**
+ * Counts requests whose handler is still running. A client that hangs up closes its connection
+ * while the handler goes on; the pool must outlive the handler, not only the connection.
+ */
+function trackRequests(app: ReturnType<typeof createApp>) {
+  let running = 0;
+  let onIdle: (() => void) | null = null;
+  const fetch: typeof app.fetch = async (...args) => {
+    running++;
+    try {
+      return await app.fetch(...args);
+    } finally {
+      running--;
+      if (running === 0) onIdle?.();
+    }
+  };
+  const idle = () =>
+    running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve));
+  return { fetch, idle };
+}
+
+function listen(
+  fetch: ReturnType<typeof trackRequests>["fetch"],
+  config: Config,
+): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => {
+    const server = serve({ fetch, port: config.PORT, hostname: config.HOST }, () => {
       server.off("error", onError);
       resolve(server);
     });
@@ -39,18 +63,22 @@ function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Serv
   });
 }
 
-function drain(http: ServerType): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const cut = setTimeout(() => {
-      if ("closeAllConnections" in http) http.closeAllConnections();
-    }, DRAIN_MS);
-    http.close(() => {
-      clearTimeout(cut);
-      resolve();
-    });
+function drain(http: ServerType, handlersIdle: () => Promise<void>): Promise<void> {
+  const closed = new Promise<void>((resolve) => {
+    http.close(() => resolve());
     // Keep-alive sockets with no request in flight would hold close() open.
     if ("closeIdleConnections" in http) http.closeIdleConnections();
   });
+  let cut: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    cut = setTimeout(() => {
+      if ("closeAllConnections" in http) http.closeAllConnections();
+      resolve();
+    }, DRAIN_MS);
+  });
+  return Promise.race([Promise.all([closed, handlersIdle()]).then(() => {}), deadline]).finally(
+    () => clearTimeout(cut),
+  );
 }
 
 /** config → database → migrations → worker → http, as DESIGN.md orders it. */
@@ -78,8 +106,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       const worker: Runner = await startWorker({ db, pool, log, mailer });
       started.push({ name: "worker", stop: () => worker.stop() });
     }
-    const http = await listen(createApp({ db, jobs, log, publicUrl: config.PUBLIC_URL }), config);
-    started.push({ name: "http", stop: () => drain(http) });
+    const requests = trackRequests(createApp({ db, jobs, log, publicUrl: config.PUBLIC_URL }));
+    const http = await listen(requests.fetch, config);
+    started.push({ name: "http", stop: () => drain(http, requests.idle) });
 
     const first = await createDefaultAccountIfEmpty(db);
     if (first) {

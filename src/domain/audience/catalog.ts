@@ -1,6 +1,6 @@
 import type { ListRow, TagRow, TagStatus } from "../../db/types.js";
 import type { Context } from "../context.js";
-import type { CustomField } from "../fields/read.js";
+import { type CustomField, selectFields } from "../fields/read.js";
 
 // The account's lists, custom fields and tags by page number (1-based) rather than by cursor,
 // for surfaces whose clients ask "page 3 of 10 items": oldest first, with the total count.
@@ -64,24 +64,19 @@ export function numberedFields(
   page: NumberedPage,
 ): Promise<Numbered<CustomField>> {
   const name = nameOf(filter);
-  let query = ctx.db
-    .selectFrom("custom_fields")
-    .where("custom_fields.account_id", "=", ctx.account.id);
-  if (name) query = query.where("custom_fields.name", "ilike", containing(name));
+  let rows = selectFields(ctx);
+  let count = ctx.db.selectFrom("custom_fields").where("account_id", "=", ctx.account.id);
+  if (name) {
+    rows = rows.where("custom_fields.name", "ilike", containing(name));
+    count = count.where("name", "ilike", containing(name));
+  }
   return numbered(
-    query
-      .leftJoin("lists", (join) =>
-        join
-          .onRef("lists.id", "=", "custom_fields.list_id")
-          .onRef("lists.account_id", "=", "custom_fields.account_id"),
-      )
-      .selectAll("custom_fields")
-      .select("lists.public_id as list_public_id")
+    rows
       .orderBy("custom_fields.id")
       .limit(page.size)
       .offset((page.page - 1) * page.size)
       .execute(),
-    query.select((eb) => eb.fn.countAll<string>().as("count")).executeTakeFirstOrThrow(),
+    count.select((eb) => eb.fn.countAll<string>().as("count")).executeTakeFirstOrThrow(),
   );
 }
 

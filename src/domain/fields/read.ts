@@ -5,7 +5,8 @@ import { inRequestedOrder } from "../order.js";
 /** A custom field with the public id of its list (null when it is account-wide). */
 export type CustomField = CustomFieldRow & { list_public_id: string | null };
 
-function selectFields(ctx: Context, db: Queryable = ctx.db) {
+/** The account's custom fields, each with its list's public id: the one way fields are read. */
+export function selectFields(ctx: Context, db: Queryable = ctx.db) {
   return db
     .selectFrom("custom_fields")
     .leftJoin("lists", (join) =>

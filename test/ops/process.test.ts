@@ -66,7 +66,9 @@ async function startServer(
     exited,
   };
   running = server;
-  const deadline = Date.now() + 20_000;
+  // The real signal is the "listening" line; the deadline only stops a test that would hang, and
+  // sits far above a normal start (2 s idle, 20 s seen on a loaded machine).
+  const deadline = Date.now() + 180_000;
   while (!stdout.includes('"msg":"contact-gateway listening"')) {
     if (child.exitCode !== null || Date.now() > deadline) {
       throw new Error(`the server did not start:\n${stdout}\n${stderr}`);
@@ -80,7 +82,7 @@ async function stopServer(server: Server, signal: "SIGTERM" | "SIGINT") {
   const started = Date.now();
   server.child.kill(signal);
   const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`no exit 15 s after ${signal}`)), 15_000),
+    setTimeout(() => reject(new Error(`no exit 120 s after ${signal}`)), 120_000),
   );
   const exit = await Promise.race([server.exited, timeout]);
   running = null;
@@ -158,7 +160,7 @@ it("starts on embedded Postgres, stops cleanly on SIGTERM and SIGINT, and keeps 
   expect(sigint).toMatchObject({ code: 0, signal: null });
   expect(await postgresProcesses()).toEqual([]);
   expect(existsSync(path.join(clusterDir(), "postmaster.pid"))).toBe(false);
-}, 45_000);
+}, 600_000);
 
 it("exits 1 with a clear message when its port is taken, and shows the key on the next start", async () => {
   const dir = path.join(root, "b");
@@ -182,4 +184,4 @@ it("exits 1 with a clear message when its port is taken, and shows the key on th
   const next = await startServer(ports, dir);
   expect(next.stdout()).toMatch(/shown only this once:\s+[0-9a-f]{40}\s/);
   expect(await stopServer(next, "SIGTERM")).toMatchObject({ code: 0 });
-}, 30_000);
+}, 600_000);

@@ -5,6 +5,7 @@ import { createYoga, isAsyncIterable, type Plugin, type YogaServerInstance } fro
 import type { Context as DomainContext } from "../domain/context.js";
 import type { Logger } from "../log.js";
 import type { GraphQLContext } from "./context.js";
+import { useOrderedExecution } from "./ordered-execution.js";
 import { schema } from "./schema.js";
 
 /** What the HTTP layer hands to each GraphQL request. */
@@ -159,6 +160,7 @@ export function createGraphQLServer(
         },
         blockFieldSuggestion: { enabled: false },
       }),
+      useOrderedExecution(),
       useUnexpectedErrorLog(log),
       useErrorStatus(),
     ],

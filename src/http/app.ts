@@ -22,6 +22,11 @@ export interface AppDeps {
 
 type Env = { Variables: { requestId: string; log: Logger } };
 
+/** A confirmation link's id subscribes whoever follows it: it never reaches the logs. */
+function loggedPath(path: string): string {
+  return path.replace(/^\/subscription\/confirm\/[^/]+/, "/subscription/confirm/:cid");
+}
+
 export function createApp(deps: AppDeps): Hono<Env> {
   const { db, jobs, log } = deps;
   const app = new Hono<Env>();
@@ -40,7 +45,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     requestLog.info(
       {
         method: c.req.method,
-        path: c.req.path,
+        path: loggedPath(c.req.path),
         status: c.res.status,
         ms: Math.round(performance.now() - started),
       },

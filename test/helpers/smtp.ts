@@ -11,12 +11,21 @@ export interface TestSmtp {
   close: () => Promise<void>;
 }
 
-/** A real SMTP server on a random loopback port that keeps every mail it accepts. */
-export async function startTestSmtp(): Promise<TestSmtp> {
+/**
+ * A real SMTP server on a random loopback port that keeps every mail it accepts; with `refuse`,
+ * it refuses every recipient (550), as a server that will not take the mail.
+ */
+export async function startTestSmtp(options: { refuse?: boolean } = {}): Promise<TestSmtp> {
   const received: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
+    onRcptTo(_address, _session, callback) {
+      if (!options.refuse) return callback();
+      const error: Error & { responseCode?: number } = new Error("Mailbox unavailable");
+      error.responseCode = 550;
+      callback(error);
+    },
     onData(stream, _session, callback) {
       simpleParser(stream).then(
         (mail) => {

@@ -6,6 +6,7 @@ import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError } from "graphql";
 import { grants, type Scope } from "../domain/accounts/scopes.js";
 import type { GraphQLContext } from "./context.js";
+import { checkNodeTypes, decodeNodeId } from "./node-ids.js";
 
 // The builder only configures: types live in their own files, imported by schema.ts.
 
@@ -45,8 +46,21 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
-    nodeQueryOptions: { nullable: true },
-    nodesQueryOptions: { nullable: { list: false, items: true } },
+    decodeGlobalID: decodeNodeId,
+    nodeQueryOptions: {
+      nullable: true,
+      resolve: (_root, args, _context, info, resolveNode) => {
+        checkNodeTypes([args.id], info);
+        return resolveNode(args.id);
+      },
+    },
+    nodesQueryOptions: {
+      nullable: { list: false, items: true },
+      resolve: (_root, args, _context, info, resolveNodes) => {
+        checkNodeTypes(args.ids, info);
+        return resolveNodes(args.ids);
+      },
+    },
   },
   errors: {
     defaultTypes: [],

@@ -14,6 +14,8 @@ async function run(command: Runnable, runtime: Runtime, out: Output): Promise<nu
   switch (command.name) {
     case "accounts create":
       return (await import("./cli/accounts.js")).accountsCreate(runtime, command.input, out);
+    case "accounts update":
+      return (await import("./cli/accounts.js")).accountsUpdate(runtime, command.input, out);
     case "keys create":
       return (await import("./cli/keys.js")).keysCreate(runtime, command.input, out);
     case "keys list":

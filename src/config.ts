@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isEmail } from "./domain/email.js";
 
 /** A TCP port given as digits; `min` 0 lets the system pick one. */
 function port(min: number, fallback: number) {
@@ -30,6 +31,10 @@ const schema = z.object({
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+    .optional(),
+  OWNER_EMAIL: z
+    .string()
+    .refine(isEmail, "must be an email address, e.g. owner@example.com")
     .optional(),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {

@@ -110,7 +110,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const http = await listen(requests.fetch, config);
     started.push({ name: "http", stop: () => drain(http, requests.idle) });
 
-    const first = await createDefaultAccountIfEmpty(db);
+    const first = await createDefaultAccountIfEmpty(db, { ownerEmail: config.OWNER_EMAIL });
     if (first) {
       // Printed once, on the first start of an empty database: only its digest is stored. Made
       // once the port is ours, so a failed start does not spend the one showing of the key.

@@ -16,7 +16,8 @@ export async function keysCreate(
     label: input.label,
   });
   out.result(
-    { apiKey: secret, scopes: key.scopes },
+    // The same key object as `keys list` and `keys revoke` print, and its secret, this once.
+    { key: keyJson(key), apiKey: secret },
     () =>
       `Issued key ${key.public_id}${key.label ? ` (label ${key.label})` : ""} with scopes ${key.scopes.join(", ")}.\nThe key, shown only this once:\n\n  ${secret}\n`,
   );

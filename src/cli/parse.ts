@@ -18,6 +18,24 @@ export function parseAccountsCreate(args: string[]) {
   };
 }
 
+export function parseAccountsUpdate(args: string[]) {
+  const { values } = parseCommand("accounts update", args, {
+    account: { type: "string" },
+    name: { type: "string" },
+    email: { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (values.name === undefined && values.email === undefined)
+    throw new UsageError("accounts update: give --name, --email or both");
+  return {
+    account: required("accounts update", "account", values.account),
+    name: values.name,
+    // --email "" clears the owner email.
+    email: values.email,
+    json: values.json ?? false,
+  };
+}
+
 export function parseKeysCreate(args: string[]) {
   const { values } = parseCommand("keys create", args, {
     account: { type: "string" },
@@ -84,6 +102,7 @@ export function parseImport(args: string[]) {
 }
 
 export type AccountsCreateInput = ReturnType<typeof parseAccountsCreate>;
+export type AccountsUpdateInput = ReturnType<typeof parseAccountsUpdate>;
 export type KeysCreateInput = ReturnType<typeof parseKeysCreate>;
 export type KeysListInput = ReturnType<typeof parseKeysList>;
 export type KeysRevokeInput = ReturnType<typeof parseKeysRevoke>;
@@ -92,6 +111,7 @@ export type ImportInput = ReturnType<typeof parseImport>;
 export type Command =
   | { name: "help" }
   | { name: "accounts create"; input: AccountsCreateInput }
+  | { name: "accounts update"; input: AccountsUpdateInput }
   | { name: "keys create"; input: KeysCreateInput }
   | { name: "keys list"; input: KeysListInput }
   | { name: "keys revoke"; input: KeysRevokeInput }
@@ -104,6 +124,9 @@ export function commandOf(argv: string[]): Command {
   if (first === "import") return { name: "import", input: parseImport(argv.slice(1)) };
   if (first === "accounts" && second === "create") {
     return { name: "accounts create", input: parseAccountsCreate(rest) };
+  }
+  if (first === "accounts" && second === "update") {
+    return { name: "accounts update", input: parseAccountsUpdate(rest) };
   }
   if (first === "keys" && second === "create") {
     return { name: "keys create", input: parseKeysCreate(rest) };

@@ -6,6 +6,9 @@ export const USAGE = `Usage: contact-gateway <command> [options]
 Commands:
   accounts create --name NAME [--email EMAIL] [--json]
       Creates an account and an API key with every scope (the key is shown once).
+  accounts update --account SID [--name NAME] [--email EMAIL] [--json]
+      Renames the account or sets its owner email (where botamp's batch reports go);
+      --email "" clears it.
   keys create --account SID [--scopes a,b] [--label LABEL] [--json]
       Issues an API key; a label revokes the account's previous key with that label.
       Scopes: <area>:read, <area>:write (areas: subscribers, lists, tags, fields, blocklist,

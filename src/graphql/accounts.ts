@@ -1,4 +1,5 @@
 import type { ApiKeyRow } from "../db/types.js";
+import { updateAccount } from "../domain/accounts/accounts.js";
 import { issueKey, listKeys, revokeKey } from "../domain/accounts/keys.js";
 import type { Context } from "../domain/context.js";
 import { builder } from "./builder.js";
@@ -104,4 +105,34 @@ builder.relayMutationField(
     },
   },
   { outputFields: (t) => ({ apiKey: t.field({ type: ApiKeyRef, resolve: (key) => key }) }) },
+);
+
+builder.relayMutationField(
+  "updateAccount",
+  {
+    inputFields: (t) => ({
+      name: t.string({ required: false, description: "Absent: unchanged. Cannot be cleared." }),
+      ownerEmail: t.string({
+        required: false,
+        description:
+          "Where botamp's batch import reports are mailed. Absent: unchanged; null or empty: cleared.",
+      }),
+    }),
+  },
+  {
+    authScopes: { scope: "admin" },
+    errors: { types: mutationErrors },
+    resolve: (_root, { input }, context) =>
+      updateAccount(
+        domainOf(context).db,
+        domainOf(context).account.id,
+        { name: input.name, ownerEmail: input.ownerEmail },
+        { name: ["input", "name"], ownerEmail: ["input", "ownerEmail"] },
+      ),
+  },
+  {
+    outputFields: (t) => ({
+      account: t.field({ type: AccountRef, resolve: (account) => account }),
+    }),
+  },
 );

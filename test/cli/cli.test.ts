@@ -96,10 +96,18 @@ describe("contact-gateway accounts and keys", () => {
     expect(created.code).toBe(0);
     const issued = JSON.parse(created.stdout);
     expect(issued).toEqual({
+      key: {
+        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        label: "ci",
+        scopes: ["subscribers:read", "lists:read"],
+        createdAt: expect.any(String),
+        lastUsedAt: null,
+        revokedAt: null,
+      },
       apiKey: expect.stringMatching(/^[0-9a-f]{40}$/),
-      scopes: ["subscribers:read", "lists:read"],
     });
-    expect((await authenticate(database.db, issued.apiKey))?.key.scopes).toEqual(issued.scopes);
+    const found = await authenticate(database.db, issued.apiKey);
+    expect(found?.key).toMatchObject({ publicId: issued.key.id, scopes: issued.key.scopes });
 
     const listed = await cli("keys", "list", "--account", account.sid, "--json");
     expect(listed.code).toBe(0);
@@ -109,7 +117,7 @@ describe("contact-gateway accounts and keys", () => {
     expect(keys).toHaveLength(2);
     const ci = keys.find((key: { label: string | null }) => key.label === "ci");
     expect(ci).toMatchObject({ scopes: ["subscribers:read", "lists:read"], revokedAt: null });
-    expect(ci.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(ci.id).toBe(issued.key.id);
 
     const text = await cli("keys", "list", "--account", account.sid);
     expect(text.stdout).toContain(ci.id);
@@ -131,6 +139,55 @@ describe("contact-gateway accounts and keys", () => {
       [false, false],
       [true, true],
     ]);
+  });
+
+  it("accounts update sets the owner email and the name, and clears the email", async () => {
+    const account = await newAccount("Owner");
+    const set = await cli(
+      "accounts",
+      "update",
+      "--account",
+      account.sid,
+      "--email",
+      "boss@owner.test",
+      "--name",
+      "Owner Ltd",
+      "--json",
+    );
+    expect(set).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(set.stdout)).toEqual({
+      account: {
+        id: account.id,
+        sid: account.sid,
+        name: "Owner Ltd",
+        ownerEmail: "boss@owner.test",
+      },
+    });
+    const stored = () =>
+      database.db
+        .selectFrom("accounts")
+        .select(["name", "owner_email"])
+        .where("id", "=", account.id)
+        .executeTakeFirstOrThrow();
+    expect(await stored()).toEqual({ name: "Owner Ltd", owner_email: "boss@owner.test" });
+
+    const [bad, nothing, unknown] = await Promise.all([
+      cli("accounts", "update", "--account", account.sid, "--email", "boss"),
+      cli("accounts", "update", "--account", account.sid),
+      cli("accounts", "update", "--account", "0".repeat(32), "--email", "a@b.test"),
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--email: "boss" is not an email address');
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain("give --name, --email or both");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("not found");
+    expect(await stored()).toEqual({ name: "Owner Ltd", owner_email: "boss@owner.test" });
+
+    const cleared = await cli("accounts", "update", "--account", account.sid, "--email", "");
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toContain("owner email (none)");
+    expect(await stored()).toEqual({ name: "Owner Ltd", owner_email: null });
   });
 
   it("exits 2 with a message for a bad scope, and issues nothing", async () => {

@@ -73,3 +73,68 @@ describe("anonymous requests", () => {
     expect(response.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
   });
 });
+
+describe("updateAccount", () => {
+  const UPDATE = `mutation($input: UpdateAccountInput!) { updateAccount(input: $input) {
+    __typename
+    ... on UpdateAccountPayload { account { name ownerEmail } }
+    ... on ValidationError { issues { path message } } } }`;
+
+  it("sets the owner email that botamp's batch report goes to, at once", async () => {
+    const { key } = await gateway.account("owner");
+    const updated = await gateway.graphql(UPDATE, { input: { ownerEmail: "new@owner.test" } }, key);
+    expect(updated.errors).toBeUndefined();
+    expect(updated.data?.updateAccount).toEqual({
+      __typename: "UpdateAccountPayload",
+      account: { name: "owner", ownerEmail: "new@owner.test" },
+    });
+    // A key checked moments ago sees the new address: botamp names it as the report's recipient.
+    const batch = await fetch(`${gateway.url}/api/subscribers/create_or_update_many`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ subscribers: [{ email: "row@example.com" }] }),
+    });
+    expect(batch.status).toBe(200);
+    expect(await batch.json()).toMatchObject({ report_to: "new@owner.test" });
+
+    const renamed = await gateway.graphql(UPDATE, { input: { name: " Owner Ltd " } }, key);
+    expect(renamed.data?.updateAccount).toMatchObject({
+      account: { name: "Owner Ltd", ownerEmail: "new@owner.test" },
+    });
+    const cleared = await gateway.graphql(UPDATE, { input: { ownerEmail: null } }, key);
+    expect(cleared.data?.updateAccount).toMatchObject({
+      account: { name: "Owner Ltd", ownerEmail: null },
+    });
+  });
+
+  it("answers a ValidationError per bad field and changes nothing", async () => {
+    const { key, id } = await gateway.account("strict");
+    const refused = await gateway.graphql(UPDATE, { input: { name: "", ownerEmail: "nope" } }, key);
+    expect(refused.data?.updateAccount).toEqual({
+      __typename: "ValidationError",
+      issues: [
+        { path: ["input", "name"], message: "name is required" },
+        { path: ["input", "ownerEmail"], message: '"nope" is not an email address' },
+      ],
+    });
+    const stored = await gateway.database.db
+      .selectFrom("accounts")
+      .select(["name", "owner_email"])
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(stored).toEqual({ name: "strict", owner_email: "owner@example.com" });
+  });
+
+  it("needs the admin scope", async () => {
+    const { id } = await gateway.account("scoped");
+    const key = await gateway.key(id, ["subscribers:write"]);
+    const refused = await gateway.graphql(UPDATE, { input: { ownerEmail: "x@example.com" } }, key);
+    expect(refused.errors?.[0].extensions?.code).toBe("FORBIDDEN");
+    const stored = await gateway.database.db
+      .selectFrom("accounts")
+      .select("owner_email")
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(stored.owner_email).toBe("owner@example.com");
+  });
+});

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { Transaction } from "kysely";
 import type { DB } from "../../db/database.js";
-import type { Account, ApiKeyRow } from "../../db/types.js";
+import type { Account, ApiKeyRow, Database } from "../../db/types.js";
 import type { ApiKeyIdentity } from "../context.js";
 import { NotFound, Validation } from "../errors.js";
 import { ALL_SCOPES, isScope, type Scope } from "./scopes.js";
@@ -37,28 +38,41 @@ export function parseScopes(values: readonly string[] | undefined): Scope[] {
 export async function issueKey(
   db: DB,
   accountId: string,
-  options: { scopes?: readonly string[]; label?: string | null } = {},
+  options: KeyOptions = {},
+): Promise<IssuedKey> {
+  const issued = await db.transaction().execute((trx) => issueKeyIn(trx, accountId, options));
+  forgetCachedKeys();
+  return issued;
+}
+
+export interface KeyOptions {
+  scopes?: readonly string[];
+  label?: string | null;
+}
+
+/** issueKey in the caller's transaction (an account and its first key commit together). */
+export async function issueKeyIn(
+  trx: Transaction<Database>,
+  accountId: string,
+  options: KeyOptions = {},
 ): Promise<IssuedKey> {
   const scopes = parseScopes(options.scopes);
   const label = options.label?.trim() || null;
   const secret = randomBytes(20).toString("hex");
-  const key = await db.transaction().execute(async (trx) => {
-    if (label !== null) {
-      await trx
-        .updateTable("api_keys")
-        .set({ revoked_at: new Date() })
-        .where("account_id", "=", accountId)
-        .where("label", "=", label)
-        .where("revoked_at", "is", null)
-        .execute();
-    }
-    return trx
-      .insertInto("api_keys")
-      .values({ account_id: accountId, digest: digestOf(secret), scopes, label })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  });
-  forgetCachedKeys();
+  if (label !== null) {
+    await trx
+      .updateTable("api_keys")
+      .set({ revoked_at: new Date() })
+      .where("account_id", "=", accountId)
+      .where("label", "=", label)
+      .where("revoked_at", "is", null)
+      .execute();
+  }
+  const key = await trx
+    .insertInto("api_keys")
+    .values({ account_id: accountId, digest: digestOf(secret), scopes, label })
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return { key, secret };
 }
 
@@ -96,7 +110,7 @@ export interface Authenticated {
 const CACHE_MS = 5_000;
 const cache = new Map<string, { at: number; value: Authenticated | null }>();
 
-function forgetCachedKeys(): void {
+export function forgetCachedKeys(): void {
   cache.clear();
 }
 

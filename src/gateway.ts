@@ -1,4 +1,4 @@
-import { type ServerType, serve } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import type { Runner } from "graphile-worker";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/database.js";
@@ -6,6 +6,7 @@ import { migrateToLatest } from "./db/migrate.js";
 import { openDatabaseServer } from "./db/open.js";
 import { createDefaultAccountIfEmpty } from "./domain/accounts/accounts.js";
 import { createApp } from "./http/app.js";
+import { serveApp } from "./http/serve.js";
 import { jobs } from "./jobs/queue.js";
 import { installJobQueue, startWorker } from "./jobs/worker.js";
 import type { Logger } from "./log.js";
@@ -46,7 +47,7 @@ function listen(
   config: Config,
 ): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port: config.PORT, hostname: config.HOST }, () => {
+    const server = serveApp({ fetch, port: config.PORT, hostname: config.HOST }, () => {
       server.off("error", onError);
       resolve(server);
     });
@@ -101,14 +102,21 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     if (applied.length > 0) log.info({ migrations: applied }, "migrations applied");
     await installJobQueue(pool, log);
 
+    let stopWorker = async () => {};
     if (config.WORKER === "inline") {
       const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM, log);
       const worker: Runner = await startWorker({ db, pool, log, mailer });
-      started.push({ name: "worker", stop: () => worker.stop() });
+      stopWorker = () => worker.stop();
+      started.push({ name: "worker", stop: stopWorker });
     }
     const requests = trackRequests(createApp({ db, jobs, log, publicUrl: config.PUBLIC_URL }));
     const http = await listen(requests.fetch, config);
-    started.push({ name: "http", stop: () => drain(http, requests.idle) });
+    // The worker hands its jobs back while HTTP drains, so that a stop takes one drain, not two;
+    // its own entry waits for the same stop and reports its errors.
+    started.push({
+      name: "http",
+      stop: () => Promise.all([drain(http, requests.idle), stopWorker().catch(() => {})]),
+    });
 
     const first = await createDefaultAccountIfEmpty(db, { ownerEmail: config.OWNER_EMAIL });
     if (first) {

@@ -1,8 +1,9 @@
 import type { AddressInfo } from "node:net";
-import { type ServerType, serve } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import { createAccount } from "../../src/domain/accounts/accounts.js";
 import { issueKey } from "../../src/domain/accounts/keys.js";
 import { createApp } from "../../src/http/app.js";
+import { serveApp } from "../../src/http/serve.js";
 import { jobs } from "../../src/jobs/queue.js";
 import { createLogger } from "../../src/log.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
@@ -35,7 +36,7 @@ export async function startTestGateway(): Promise<TestGateway> {
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   const app = createApp({ db: database.db, jobs, log });
   const server: ServerType = await new Promise((resolve) => {
-    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () =>
+    const started = serveApp({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () =>
       resolve(started),
     );
   });

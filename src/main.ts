@@ -6,6 +6,12 @@ const config = loadConfigOrExit();
 
 const log = createLogger(config.LOG_LEVEL);
 
+/**
+ * A stop that has not ended by now (something ignored its abort and holds a connection the pool
+ * waits for) exits anyway: a supervisor's grace period would end in a kill -9, which is worse.
+ */
+const STOP_LIMIT_MS = 25_000;
+
 try {
   const gateway = await startGateway(config, log);
   let stopping = false;
@@ -16,6 +22,10 @@ try {
     }
     stopping = true;
     log.info({ signal }, "shutting down");
+    setTimeout(() => {
+      log.error({ waitedMs: STOP_LIMIT_MS }, "stop did not finish in time: exiting");
+      process.exit(1);
+    }, STOP_LIMIT_MS).unref();
     await gateway.stop();
     log.info("stopped");
     process.exit(0);

@@ -257,6 +257,15 @@ export interface SubscriptionConfirmationsTable {
   confirmed_at: Timestamp | null;
 }
 
+/** A job worker pool that proves it is alive by holding an advisory lock (0004_worker_liveness). */
+export interface JobWorkersTable {
+  id: string;
+  lock_key: Generated<number>;
+  host: string;
+  pid: number;
+  started_at: CreatedAt;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -273,6 +282,7 @@ export interface Database {
   import_rows: ImportRowsTable;
   import_errors: ImportErrorsTable;
   subscription_confirmations: SubscriptionConfirmationsTable;
+  job_workers: JobWorkersTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -16,6 +16,7 @@ export function importSubscribersTask(deps: WorkerDeps): Task {
     await runImport(deps, importId, {
       attempt: helpers.job.attempts,
       maxAttempts: helpers.job.max_attempts,
+      signal: helpers.abortSignal,
     });
   };
 }

@@ -9,3 +9,13 @@ export class ImportFailure extends Error {}
  * condition, so the job is retried later and then finds the import finished.
  */
 export class ImportBusy extends Error {}
+
+/**
+ * The process is stopping and asked the import to give up (an abort signal): nothing is merged,
+ * the attempt does not count against the import, and its job runs again from the stored file.
+ */
+export class ImportInterrupted extends Error {
+  constructor() {
+    super("the import was interrupted by a stop and will run again");
+  }
+}

@@ -6,7 +6,7 @@ import type { Logger } from "../../log.js";
 import type { Queryable } from "../context.js";
 import { coerceValue } from "../fields/values.js";
 import type { ColumnLayout, ImportField } from "./columns.js";
-import { ImportBusy, ImportFailure } from "./failure.js";
+import { ImportBusy, ImportFailure, ImportInterrupted } from "./failure.js";
 import { mergeStaged } from "./merge.js";
 import { failedReport, queueMailIn } from "./report.js";
 import { stageRows } from "./stage.js";
@@ -25,6 +25,11 @@ export interface RunImportOptions {
   maxAttempts?: number;
   /** Rows read so far; "saving" once every row is read and the one transaction runs. */
   onProgress?: (processed: number, phase: ImportPhase) => void;
+  /**
+   * Aborted when the process stops: the run gives up at its next batch of rows, or cancels its
+   * merge, and throws ImportInterrupted.
+   */
+  signal?: AbortSignal;
 }
 
 const PROGRESS_EVERY = 50_000;
@@ -59,6 +64,11 @@ export async function runImport(
     if (!current || isFinished(current)) return current;
     return await execute(deps, lock, current, options);
   } catch (error) {
+    if (error instanceof ImportInterrupted) {
+      lockBroken = true;
+      deps.log.info({ importId }, "import interrupted by a stop");
+      throw error;
+    }
     if (error instanceof ImportFailure) {
       deps.log.info({ importId, failure: error.message }, "import failed");
       return markFailed(deps.db, importId, error.message);
@@ -135,6 +145,8 @@ async function execute(
         if (layout.standard.email === -1) throw new ImportFailure(noEmailColumn(layout));
       },
       onProgress: (processed) => {
+        // Called between batches of rows: the place to give up when the process stops.
+        if (options.signal?.aborted) throw new ImportInterrupted();
         progress = progress.then(() =>
           lock.query(
             "update imports set processed = $3 where account_id = $1 and id = $2 and status = 'running'",
@@ -159,6 +171,7 @@ async function execute(
       .map(({ id, name }) => ({ id, name }));
 
     const staging = performance.now();
+    const stopCancelling = await cancelOnAbort(pool, client, options.signal);
     const counts = await mergeStaged(client, {
       accountId,
       importId: imp.id,
@@ -179,7 +192,7 @@ async function execute(
               source: imp.source,
               filename: imp.filename,
             },
-    });
+    }).finally(stopCancelling);
     log.info(
       {
         importId: imp.id,
@@ -193,10 +206,32 @@ async function execute(
     return (await findImport(db, imp.id)) as ImportRow;
   } catch (error) {
     clientBroken = !(error instanceof ImportFailure);
+    if (clientBroken && options.signal?.aborted) throw new ImportInterrupted();
     throw error;
   } finally {
-    client.release(clientBroken);
+    // A cancel sent for a stop may still arrive: it must not hit whoever uses this session next.
+    client.release(clientBroken || options.signal?.aborted === true);
   }
+}
+
+/**
+ * Cancels the statement running on `client` if `signal` aborts: a merge of a big file takes many
+ * seconds, longer than a stop may wait; its transaction rolls back and the next run starts again.
+ * Returns what ends the watch.
+ */
+async function cancelOnAbort(
+  pool: pg.Pool,
+  client: pg.PoolClient,
+  signal: AbortSignal | undefined,
+): Promise<() => void> {
+  if (!signal) return () => {};
+  if (signal.aborted) throw new ImportInterrupted();
+  const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
+  const cancel = () => {
+    pool.query("select pg_cancel_backend($1)", [rows[0].pid]).catch(() => {});
+  };
+  signal.addEventListener("abort", cancel, { once: true });
+  return () => signal.removeEventListener("abort", cancel);
 }
 
 function noEmailColumn(layout: ColumnLayout): string {

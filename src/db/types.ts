@@ -255,6 +255,8 @@ export interface SubscriptionConfirmationsTable {
   created_at: CreatedAt;
   expires_at: CreatedAt;
   confirmed_at: Timestamp | null;
+  /** When its mail was last queued: a repeated request mails again at most once a minute. */
+  mailed_at: Timestamp | null;
 }
 
 /** A job worker pool that proves it is alive by holding an advisory lock (0004_worker_liveness). */

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { DB } from "../../db/database.js";
 import type { ListRow } from "../../db/types.js";
 import type { Logger } from "../../log.js";
@@ -12,9 +13,14 @@ import { checkRequest, type SubscribeRequest, subscribeInTransaction } from "./s
 // with a link goes out (never to a blocklisted address), and following the link subscribes,
 // the subscription taking the confirmation's id.
 
+/** A repeated request mails its link again only after this long. */
+const REMAIL_AFTER = "1 minute";
+
 /**
  * Records the request and queues its mail in one transaction; answers the confirmation id.
- * The request is checked now, so a bad value fails here rather than at the link.
+ * The request is checked now, so a bad value fails here rather than at the link. A list and
+ * address have one pending confirmation: a repeat takes its place (the latest request, a fresh
+ * expiry, the same id and link) and mails again only if the last mail is a minute old.
  */
 export async function requestConfirmation(
   ctx: Context,
@@ -24,7 +30,9 @@ export async function requestConfirmation(
 ): Promise<string> {
   checkRequest(await loadFields(ctx), list, request);
   return ctx.db.transaction().execute(async (trx) => {
-    const { public_id } = await trx
+    // The upsert locks the pending row until commit: concurrent repeats queue behind it, and
+    // each sees the mailed_at of the one before.
+    const { id, public_id } = await trx
       .insertInto("subscription_confirmations")
       .values({
         account_id: ctx.account.id,
@@ -32,9 +40,30 @@ export async function requestConfirmation(
         email: request.email,
         request: JSON.stringify(request),
       })
-      .returning("public_id")
+      .onConflict((conflict) =>
+        conflict
+          .expression(sql`account_id, list_id, lower(email)`)
+          .where("confirmed_at", "is", null)
+          .doUpdateSet({
+            request: (eb) => eb.ref("excluded.request"),
+            expires_at: sql`now() + interval '30 days'`,
+          }),
+      )
+      .returning(["id", "public_id"])
       .executeTakeFirstOrThrow();
-    if (!(await isBlocked(ctx, trx, request.email))) {
+    const due = await trx
+      .updateTable("subscription_confirmations")
+      .set({ mailed_at: sql`now()` })
+      .where("id", "=", id)
+      .where((eb) =>
+        eb.or([
+          eb("mailed_at", "is", null),
+          eb("mailed_at", "<=", sql<Date>`now() - ${REMAIL_AFTER}::interval`),
+        ]),
+      )
+      .returning("id")
+      .executeTakeFirst();
+    if (due && !(await isBlocked(ctx, trx, request.email))) {
       const link = linkOf(public_id);
       await queueMail(trx, ctx.jobs, {
         to: request.email,

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Runner } from "graphile-worker";
+import { sql } from "kysely";
 import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../../src/http/app.js";
@@ -220,6 +221,71 @@ describe("REQUIRE_CONFIRMATION", () => {
     expect(
       smtp.received.some((mail) => JSON.stringify(mail.to).toLowerCase().includes("blocked@")),
     ).toBe(false);
+  });
+
+  it("keeps one pending confirmation for 50 requests at once, mails once, then once a minute", async () => {
+    const email = "eager@example.com";
+    const mailsTo = () =>
+      smtp.received.filter((mail) => JSON.stringify(mail.to).includes(email)).length;
+    /** Every queued mail has been sent (or has failed): nothing more can arrive. */
+    const mailsSettled = async () => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const { rows } = await gateway.database.pool.query<{ n: number }>(
+          "select count(*)::int as n from graphile_worker.jobs where task_identifier = 'send-mail'",
+        );
+        if (rows[0].n === 0) return;
+        if (Date.now() > deadline) throw new Error("mails still queued after 60 s");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        api.post(`/api/subscribe/${cid}`, {
+          EMAIL: index % 2 === 0 ? email : email.toUpperCase(),
+          FIRST_NAME: `Eager ${index}`,
+          REQUIRE_CONFIRMATION: "yes",
+        }),
+      ),
+    );
+    expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 200));
+    const ids = new Set(replies.map((reply) => reply.body.data.id));
+    expect(ids.size).toBe(1);
+    const [confirmationId] = ids;
+    const pending = await gateway.database.db
+      .selectFrom("subscription_confirmations")
+      .select("public_id")
+      .where(sql<string>`lower(email)`, "=", email)
+      .execute();
+    expect(pending).toEqual([{ public_id: confirmationId }]);
+    const first = await mailTo(email);
+    await mailsSettled();
+    expect(mailsTo()).toBe(1);
+    expect(linkIn(first)).toBe(`${gateway.url}/subscription/confirm/${confirmationId}`);
+
+    // Within the minute, a repeat mails nothing; a minute after the last mail, it mails again.
+    await api.post(`/api/subscribe/${cid}`, { EMAIL: email, REQUIRE_CONFIRMATION: "yes" });
+    await mailsSettled();
+    expect(mailsTo()).toBe(1);
+    await gateway.database.db
+      .updateTable("subscription_confirmations")
+      .set({ mailed_at: new Date(Date.now() - 61_000) })
+      .where("public_id", "=", confirmationId)
+      .execute();
+    const again = await api.post(`/api/subscribe/${cid}`, {
+      EMAIL: email,
+      FIRST_NAME: "Eager at last",
+      REQUIRE_CONFIRMATION: "yes",
+    });
+    expect(again.body.data.id).toBe(confirmationId);
+    await mailsSettled();
+    expect(mailsTo()).toBe(2);
+    const second = smtp.received.filter((mail) => JSON.stringify(mail.to).includes(email))[1];
+
+    // The link of the latest mail works and applies the latest request.
+    const page = await follow(linkIn(second));
+    expect(page.status).toBe(200);
+    expect(await rowOf(email)).toMatchObject({ cid: confirmationId, firstName: "Eager at last" });
   });
 
   it("builds the link from PUBLIC_URL when the server has one", async () => {

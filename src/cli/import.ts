@@ -4,9 +4,10 @@ import path from "node:path";
 import cliProgress from "cli-progress";
 import type { ImportRow } from "../db/types.js";
 import { findAccountBySid } from "../domain/accounts/accounts.js";
+import { NotFound } from "../domain/errors.js";
 import { importInProcess } from "../domain/imports/in-process.js";
 import { type ImportErrorRow, listImportErrors } from "../domain/imports/queries.js";
-import { decodeGlobalIdOf } from "../graphql/ids.js";
+import { decodeGlobalIdOf, globalIdOf } from "../graphql/ids.js";
 import { jobs } from "../jobs/queue.js";
 import type { Output } from "./output.js";
 import type { ImportInput } from "./parse.js";
@@ -46,6 +47,10 @@ export async function importFile(
           cliProgress.Presets.shades_classic,
         )
       : null;
+  // A list's public id, or its GraphQL global id as GraphiQL shows it.
+  const listId = input.list
+    ? (decodeGlobalIdOf(input.list, "List") ?? input.list.toLowerCase())
+    : null;
   let total = 0;
   let createdId: string | null = null;
   let finished: ImportRow;
@@ -56,18 +61,15 @@ export async function importFile(
       {
         source: "cli",
         filename: path.basename(input.file),
-        // A list's public id, or its GraphQL global id as GraphiQL shows it.
-        listId: input.list
-          ? (decodeGlobalIdOf(input.list, "List") ?? input.list.toLowerCase())
-          : null,
+        listId,
         updateExisting: input.updateExisting,
         content: createReadStream(input.file),
       },
       {
         onCreated: (created) => {
-          createdId = created.public_id;
+          createdId = importIdOf(created);
           total = created.total;
-          out.note(`Import ${created.public_id}: ${total} rows to read.`);
+          out.note(`Import ${createdId}: ${total} rows to read.`);
           bar?.start(Math.max(total, 1), 0, { phase: "reading" });
         },
         onProgress: (processed, phase) => {
@@ -80,6 +82,9 @@ export async function importFile(
       },
     );
   } catch (error) {
+    // The list as the user typed it, not as it was looked up.
+    if (error instanceof NotFound && error.resource === "List" && input.list)
+      throw new NotFound("List", input.list);
     if (createdId === null) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`${reason} (import ${createdId} stays queued: a worker will retry it)`);
@@ -94,10 +99,15 @@ export async function importFile(
   return finished.status === "completed" ? 0 : 1;
 }
 
+/** GraphQL's vocabulary: the Import's global id, its status as the ImportStatus enum names it. */
+function importIdOf(row: ImportRow): string {
+  return globalIdOf("Import", row.public_id);
+}
+
 function importJson(row: ImportRow, errors: ImportErrorRow[]) {
   return {
-    id: row.public_id,
-    status: row.status,
+    id: importIdOf(row),
+    status: row.status.toUpperCase(),
     source: row.source,
     filename: row.filename,
     total: row.total,
@@ -120,13 +130,13 @@ function importJson(row: ImportRow, errors: ImportErrorRow[]) {
 
 function summary(row: ImportRow, errors: ImportErrorRow[]): string {
   if (row.status !== "completed")
-    return `Import ${row.public_id} failed: ${row.failure ?? row.status}`;
+    return `Import ${importIdOf(row)} failed: ${row.failure ?? row.status}`;
   const seconds =
     row.started_at && row.finished_at
       ? ` in ${((row.finished_at.getTime() - row.started_at.getTime()) / 1000).toFixed(1)} s`
       : "";
   const lines = [
-    `Import ${row.public_id} completed${seconds}: ${row.total} rows, ${row.created} created, ${row.updated} updated, ${row.invalid} invalid.`,
+    `Import ${importIdOf(row)} completed${seconds}: ${row.total} rows, ${row.created} created, ${row.updated} updated, ${row.invalid} invalid.`,
   ];
   const shown = errors.slice(0, 10);
   if (shown.length > 0) {

@@ -1,6 +1,8 @@
 import type { ApiKeyRow } from "../db/types.js";
 import { findAccountBySid } from "../domain/accounts/accounts.js";
 import { issueKey, listKeys, revokeKey } from "../domain/accounts/keys.js";
+import { NotFound } from "../domain/errors.js";
+import { decodeGlobalIdOf, globalIdOf } from "../graphql/ids.js";
 import type { Output } from "./output.js";
 import type { KeysCreateInput, KeysListInput, KeysRevokeInput } from "./parse.js";
 import type { Runtime } from "./runtime.js";
@@ -19,7 +21,7 @@ export async function keysCreate(
     // The same key object as `keys list` and `keys revoke` print, and its secret, this once.
     { key: keyJson(key), apiKey: secret },
     () =>
-      `Issued key ${key.public_id}${key.label ? ` (label ${key.label})` : ""} with scopes ${key.scopes.join(", ")}.\nThe key, shown only this once:\n\n  ${secret}\n`,
+      `Issued key ${globalIdOf("ApiKey", key.public_id)}${key.label ? ` (label ${key.label})` : ""} with scopes ${key.scopes.join(", ")}.\nThe key, shown only this once:\n\n  ${secret}\n`,
   );
   return 0;
 }
@@ -41,15 +43,19 @@ export async function keysRevoke(
   out: Output,
 ): Promise<number> {
   const account = await findAccountBySid(runtime.db, input.account);
-  const key = await revokeKey(runtime.db, account.id, input.id);
-  out.result({ key: keyJson(key) }, () => `Revoked key ${key.public_id}.`);
+  // The id as `keys list` and GraphQL show it, or the bare public id inside it.
+  const publicId = decodeGlobalIdOf(input.id, "ApiKey") ?? input.id.toLowerCase();
+  const key = await revokeKey(runtime.db, account.id, publicId).catch((error: unknown) => {
+    throw error instanceof NotFound ? new NotFound("ApiKey", input.id) : error;
+  });
+  out.result({ key: keyJson(key) }, () => `Revoked key ${globalIdOf("ApiKey", key.public_id)}.`);
   return 0;
 }
 
-/** What a key shows once issued: never its secret, which is not stored. */
+/** What a key shows once issued: never its secret, which is not stored. Ids are GraphQL's. */
 function keyJson(key: ApiKeyRow) {
   return {
-    id: key.public_id,
+    id: globalIdOf("ApiKey", key.public_id),
     label: key.label,
     scopes: key.scopes,
     createdAt: key.created_at.toISOString(),
@@ -63,7 +69,7 @@ function keyTable(keys: ApiKeyRow[]): string {
   const rows = [
     ["ID", "LABEL", "CREATED", "LAST USED", "REVOKED", "SCOPES"],
     ...keys.map((key) => [
-      key.public_id,
+      globalIdOf("ApiKey", key.public_id),
       key.label ?? "-",
       key.created_at.toISOString(),
       key.last_used_at?.toISOString() ?? "-",

@@ -74,7 +74,8 @@ export function parseKeysRevoke(args: string[]) {
   );
   return {
     account: required("keys revoke", "account", values.account),
-    id: positionals[0].trim().toLowerCase(),
+    // As typed: a global id is case-sensitive (base64).
+    id: positionals[0].trim(),
     json: values.json ?? false,
   };
 }

@@ -1,4 +1,4 @@
-import { decodeGlobalID } from "@pothos/plugin-relay";
+import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import { NotFound } from "../domain/errors.js";
 
 /**
@@ -19,4 +19,9 @@ export function publicIdOf(globalId: string, typename: string): string {
   const id = decodeGlobalIdOf(globalId, typename);
   if (id === null) throw new NotFound(typename, globalId);
   return id;
+}
+
+/** The global id GraphQL shows for a public id (the CLI prints the same ids). */
+export function globalIdOf(typename: string, publicId: string): string {
+  return encodeGlobalID(typename, publicId);
 }

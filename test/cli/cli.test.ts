@@ -43,6 +43,11 @@ function cli(...args: string[]): Promise<Run> {
   });
 }
 
+/** A GraphQL global id, as GraphiQL shows it. */
+function globalId(typename: string, publicId: string): string {
+  return Buffer.from(`${typename}:${publicId}`).toString("base64");
+}
+
 /** Set-up done in-process: only the behaviour under test pays for a CLI process. */
 async function newAccount(name: string): Promise<{ id: string; sid: string; apiKey: string }> {
   const { account, secret } = await createAccount(database.db, { name });
@@ -97,7 +102,7 @@ describe("contact-gateway accounts and keys", () => {
     const issued = JSON.parse(created.stdout);
     expect(issued).toEqual({
       key: {
-        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        id: expect.any(String),
         label: "ci",
         scopes: ["subscribers:read", "lists:read"],
         createdAt: expect.any(String),
@@ -107,7 +112,9 @@ describe("contact-gateway accounts and keys", () => {
       apiKey: expect.stringMatching(/^[0-9a-f]{40}$/),
     });
     const found = await authenticate(database.db, issued.apiKey);
-    expect(found?.key).toMatchObject({ publicId: issued.key.id, scopes: issued.key.scopes });
+    // GraphQL's global id of the key, as `keys list` and the ApiKey type show it.
+    expect(issued.key.id).toBe(globalId("ApiKey", found?.key.publicId as string));
+    expect(found?.key.scopes).toEqual(issued.key.scopes);
 
     const listed = await cli("keys", "list", "--account", account.sid, "--json");
     expect(listed.code).toBe(0);
@@ -135,7 +142,9 @@ describe("contact-gateway accounts and keys", () => {
       .where("account_id", "=", account.id)
       .orderBy("id")
       .execute();
-    expect(stored.map((key) => [key.public_id === ci.id, key.revoked_at !== null])).toEqual([
+    expect(
+      stored.map((key) => [globalId("ApiKey", key.public_id) === ci.id, key.revoked_at !== null]),
+    ).toEqual([
       [false, false],
       [true, true],
     ]);
@@ -268,8 +277,15 @@ describe("contact-gateway import", () => {
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const { import: done } = JSON.parse(run.stdout);
+    const stored = await database.db
+      .selectFrom("imports")
+      .select("public_id")
+      .where("account_id", "=", account.id)
+      .executeTakeFirstOrThrow();
+    // GraphQL's vocabulary: the Import's global id and the ImportStatus enum's value.
     expect(done).toMatchObject({
-      status: "completed",
+      id: globalId("Import", stored.public_id),
+      status: "COMPLETED",
       source: "cli",
       filename: "people.csv",
       total: 3,
@@ -306,16 +322,16 @@ describe("contact-gateway import", () => {
     const [failed, missing, unknownList] = await Promise.all([
       cli("import", file, "--account", account.sid, "--json"),
       cli("import", path.join(dir, "absent.csv"), "--account", account.sid),
-      cli("import", file, "--account", account.sid, "--list", "0".repeat(32)),
+      cli("import", file, "--account", account.sid, "--list", "AbC0".repeat(8)),
     ]);
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout).import).toMatchObject({
-      status: "failed",
+      status: "FAILED",
       failure: expect.stringContaining("no email column"),
     });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("no such file");
     expect(unknownList.code).toBe(1);
-    expect(unknownList.stderr).toContain("not found");
+    expect(unknownList.stderr).toContain(`List ${"AbC0".repeat(8)} not found`);
   });
 });

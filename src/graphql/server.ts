@@ -7,6 +7,7 @@ import type { Logger } from "../log.js";
 import type { GraphQLContext } from "./context.js";
 import { useOrderedExecution } from "./ordered-execution.js";
 import { schema } from "./schema.js";
+import { useStorableText } from "./storable.js";
 
 /** What the HTTP layer hands to each GraphQL request. */
 export interface GraphQLServerContext {
@@ -161,6 +162,7 @@ export function createGraphQLServer(
         blockFieldSuggestion: { enabled: false },
       }),
       useOrderedExecution(),
+      useStorableText(),
       useUnexpectedErrorLog(log),
       useErrorStatus(),
     ],

@@ -10,6 +10,7 @@ import { createBotampRoutes } from "../rest/botamp/routes.js";
 import { createMailtrainRoutes } from "../rest/mailtrain/routes.js";
 import { identify } from "./auth.js";
 import { graphqlError } from "./errors.js";
+import { graphqlBodyText, graphqlRequestLine } from "./graphql-edge.js";
 import { graphqlBodyLimit } from "./limits.js";
 
 export interface AppDeps {
@@ -64,7 +65,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
   });
 
-  app.on(["GET", "POST"], "/graphql", graphqlBodyLimit(), async (c) => {
+  // Every method: graphqlRequestLine answers those other than GET and POST with a 405.
+  const graphqlEdge = [graphqlRequestLine(), graphqlBodyLimit(), graphqlBodyText()] as const;
+  app.all("/graphql", ...graphqlEdge, async (c) => {
     const identity = await identify(db, c.req.header("authorization"));
     if (identity.kind === "invalid") {
       return graphqlError(c, 401, "UNAUTHENTICATED", identity.reason, {

@@ -1,0 +1,23 @@
+import type { Context } from "hono";
+import { describeProblem, findUnstorable, type Unstorable } from "../../domain/text.js";
+import { decodeUtf8 } from "./decode.js";
+import type { InputProblem } from "./pairs.js";
+
+// Bodies are read as bytes and decoded strictly: `c.req.text()` would turn invalid UTF-8 into
+// U+FFFD, and the subscriber would be stored under another address than the one sent.
+
+/** The body as text, or null when its bytes are not UTF-8. */
+export async function bodyText(c: Context): Promise<string | null> {
+  return decodeUtf8(new Uint8Array(await c.req.arrayBuffer()));
+}
+
+/** `subscribers[3].email`, `data.3.email`: a path in the dialect's own notation. */
+export type PathFormat = (path: readonly (string | number)[]) => string;
+
+/** Every string of a decoded JSON value that cannot be stored, as problems of its fields. */
+export function unstorableFields(value: unknown, format: PathFormat, max?: number): InputProblem[] {
+  return findUnstorable(value, max).map((found: Unstorable) => ({
+    field: format(found.path),
+    message: describeProblem(found.problem),
+  }));
+}

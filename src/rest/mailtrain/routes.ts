@@ -24,10 +24,11 @@ import {
 import { type SubscribeRequest, subscribeToList } from "../../domain/mailtrain/subscribe.js";
 import { fieldsOfList } from "../../domain/mailtrain/values.js";
 import type { AppDeps } from "../../http/app.js";
+import { checkUrl } from "../kit/url.js";
 import { accessToken, type MailtrainEnv } from "./auth.js";
 import { type MailtrainInput, mailtrainBodyLimit, readInput } from "./body.js";
 import { confirmationPage } from "./confirm-page.js";
-import { answerError, MailtrainError } from "./errors.js";
+import { answerError, envelope, MailtrainError } from "./errors.js";
 import { windowOf } from "./query.js";
 import { camelCase, listJson, listSummaryJson, memberJson, valueColumns } from "./serialize.js";
 
@@ -86,8 +87,12 @@ function clientIp(c: C): string | null {
 
 export function createMailtrainRoutes(deps: AppDeps): Hono<MailtrainEnv> {
   const app = new Hono<MailtrainEnv>();
-  const read = (scope: Scope) => [accessToken(deps, scope)] as const;
-  const write = (scope: Scope) => [accessToken(deps, scope), mailtrainBodyLimit()] as const;
+  // The URL first: the key itself comes from the query string.
+  const url = checkUrl<MailtrainEnv>((c, problems) =>
+    envelope(c, 400, problems.map((problem) => `${problem.field} ${problem.message}`).join("; ")),
+  );
+  const read = (scope: Scope) => [url, accessToken(deps, scope)] as const;
+  const write = (scope: Scope) => [url, accessToken(deps, scope), mailtrainBodyLimit()] as const;
   const publicBase = (c: C) => (deps.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, "");
 
   app.get(

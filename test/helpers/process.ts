@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+
+// The real server as `npm start` runs it (node --import tsx src/main.ts), over a test database
+// named by DATABASE_URL, with its worker inline: a process a test can SIGKILL or SIGTERM.
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== "object" || !address) throw new Error("no port");
+  return address.port;
+}
+
+/** Starts the server and resolves once it logs that it listens (a normal start takes 2–5 s). */
+export async function startServerProcess(options: {
+  databaseUrl: string;
+  smtpUrl?: string;
+  port?: number;
+}): Promise<ServerProcess> {
+  const port = options.port ?? (await freePort());
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: options.databaseUrl,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "info",
+    WORKER: "inline",
+  };
+  if (options.smtpUrl) env.SMTP_URL = options.smtpUrl;
+  else delete env.SMTP_URL;
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const server = { child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
+  // Far above a normal start, for a loaded machine.
+  await until(
+    () => `the server to listen:\n${output}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the server exited:\n${output}`);
+      return output.includes('"msg":"contact-gateway listening"') ? true : null;
+    },
+    180_000,
+  );
+  return server;
+}
+
+/** SIGKILL: no handler runs, sockets close as the kernel ends the process. */
+export async function killHard(server: ServerProcess): Promise<void> {
+  server.child.kill("SIGKILL");
+  await server.exited;
+}
+
+/** Polls `probe` until it returns a value other than null, or fails after `timeoutMs`. */
+export async function until<T>(
+  what: string | (() => string),
+  probe: () => Promise<T | null>,
+  timeoutMs: number,
+  everyMs = 20,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

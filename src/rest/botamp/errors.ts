@@ -47,7 +47,8 @@ function fieldOf(path: readonly string[]): string {
   return field;
 }
 
-function invalid(c: HonoContext, details: { field: string; message: string }[]): Response {
+/** 400 `invalid_request`, one detail per problem. */
+export function invalid(c: HonoContext, details: { field: string; message: string }[]): Response {
   const message = details.map((detail) => `${detail.field} ${detail.message}`).join("; ");
   return botampError(c, 400, "invalid_request", message, { details });
 }
@@ -59,8 +60,8 @@ export function validationError(c: HonoContext, issues: readonly Issue[]): Respo
   );
 }
 
-/** A zod issue path ([ "subscribers", 3, "tags", 0 ]) as `subscribers[3].tags[0]`. */
-function zodPath(path: readonly PropertyKey[]): string {
+/** A path in the body ([ "subscribers", 3, "tags", 0 ]) as `subscribers[3].tags[0]`. */
+export function bodyPath(path: readonly PropertyKey[]): string {
   let text = "";
   for (const part of path) {
     if (typeof part === "number") text += `[${part}]`;
@@ -74,7 +75,7 @@ export function zodError(c: HonoContext, error: z.ZodError): Response {
     c,
     error.issues
       .slice(0, 20)
-      .map((issue) => ({ field: zodPath(issue.path), message: issue.message })),
+      .map((issue) => ({ field: bodyPath(issue.path), message: issue.message })),
   );
 }
 

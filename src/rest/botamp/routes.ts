@@ -5,8 +5,10 @@ import { createImportFromRows } from "../../domain/imports/create.js";
 import { upsertSubscriberWithTagNames } from "../../domain/tags/by-name.js";
 import { tagsOfSubscribers } from "../../domain/tags/tagging.js";
 import type { AppDeps } from "../../http/app.js";
+import { bodyText, unstorableFields } from "../kit/body.js";
+import { checkUrl } from "../kit/url.js";
 import { type BotampEnv, botampAuth } from "./auth.js";
-import { botampError, domainError, zodError } from "./errors.js";
+import { bodyPath, botampError, domainError, invalid, zodError } from "./errors.js";
 import {
   batchBody,
   IMPORT_COLUMNS,
@@ -41,50 +43,72 @@ function limit(maxSize: number) {
   });
 }
 
-/** The body as JSON; for duplicate keys JSON.parse keeps the last occurrence. */
-async function readJson(c: HonoContext): Promise<{ ok: true; value: unknown } | { ok: false }> {
-  const text = await c.req.text();
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
+/**
+ * The body as JSON (for duplicate keys JSON.parse keeps the last occurrence), or the answer
+ * refusing it: not UTF-8 or not JSON is `invalid_json`; text that cannot be stored (a NUL, a lone
+ * surrogate), anywhere, is the whole request's `invalid_request`, in the batch too.
+ */
+async function readJson(
+  c: HonoContext,
+): Promise<{ ok: true; value: unknown } | { ok: false; answer: Response }> {
+  const text = await bodyText(c);
+  if (text === null) {
+    return {
+      ok: false,
+      answer: botampError(c, 400, "invalid_json", "the request body is not valid UTF-8"),
+    };
   }
-}
-
-function malformed(c: HonoContext): Response {
-  return botampError(c, 400, "invalid_json", "the request body is not valid JSON");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return {
+      ok: false,
+      answer: botampError(c, 400, "invalid_json", "the request body is not valid JSON"),
+    };
+  }
+  const problems = unstorableFields(value, bodyPath);
+  if (problems.length > 0) return { ok: false, answer: invalid(c, problems) };
+  return { ok: true, value };
 }
 
 export function createBotampRoutes(deps: AppDeps): Hono<BotampEnv> {
   const app = new Hono<BotampEnv>();
+  const url = checkUrl<BotampEnv>((c, problems) => invalid(c, problems));
 
-  app.post(SINGLE, botampAuth(deps, "subscribers:write"), limit(SINGLE_BODY_LIMIT), async (c) => {
-    const json = await readJson(c);
-    if (!json.ok) return malformed(c);
-    const parsed = singleBody.safeParse(json.value);
-    if (!parsed.success) return zodError(c, parsed.error);
-    const ctx = c.get("domain");
-    const { subscriber } = parsed.data;
-    try {
-      const result = await upsertSubscriberWithTagNames(
-        ctx,
-        toSubscriberInput(subscriber),
-        subscriber.tags ?? [],
-      );
-      const [tags] = await tagsOfSubscribers(ctx, [result.subscriber.id]);
-      return c.json({
-        status: "ok",
-        created: result.created,
-        subscriber: subscriberOut(result.subscriber, tags),
-      });
-    } catch (error) {
-      return domainError(c, error);
-    }
-  });
+  app.post(
+    SINGLE,
+    url,
+    botampAuth(deps, "subscribers:write"),
+    limit(SINGLE_BODY_LIMIT),
+    async (c) => {
+      const json = await readJson(c);
+      if (!json.ok) return json.answer;
+      const parsed = singleBody.safeParse(json.value);
+      if (!parsed.success) return zodError(c, parsed.error);
+      const ctx = c.get("domain");
+      const { subscriber } = parsed.data;
+      try {
+        const result = await upsertSubscriberWithTagNames(
+          ctx,
+          toSubscriberInput(subscriber),
+          subscriber.tags ?? [],
+        );
+        const [tags] = await tagsOfSubscribers(ctx, [result.subscriber.id]);
+        return c.json({
+          status: "ok",
+          created: result.created,
+          subscriber: subscriberOut(result.subscriber, tags),
+        });
+      } catch (error) {
+        return domainError(c, error);
+      }
+    },
+  );
 
-  app.post(MANY, botampAuth(deps, "subscribers:write"), limit(BATCH_BODY_LIMIT), async (c) => {
+  app.post(MANY, url, botampAuth(deps, "subscribers:write"), limit(BATCH_BODY_LIMIT), async (c) => {
     const json = await readJson(c);
-    if (!json.ok) return malformed(c);
+    if (!json.ok) return json.answer;
     const parsed = batchBody.safeParse(json.value);
     if (!parsed.success) return zodError(c, parsed.error);
     const ctx = c.get("domain");

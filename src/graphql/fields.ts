@@ -123,7 +123,10 @@ builder.relayMutationField(
       name: t.string({ required: true }),
       type: t.field({ type: CustomFieldTypeEnum, required: true }),
       options: t.stringList({ description: "Required for, and only for, a DROPDOWN field." }),
-      required: t.boolean({ description: "Every subscriber must have a value. Default false." }),
+      required: t.boolean({
+        description:
+          "Every write of a subscriber must leave it with a value; enforced for account-wide fields only. Default false.",
+      }),
       default: t.field({ type: "JSON", description: "A value of the field's type." }),
       visible: t.boolean({ description: "Default true." }),
       description: t.string(),

@@ -24,7 +24,10 @@ const READ = { scope: "imports:read" } as const;
 const ImportStatus = builder.enumType("ImportStatus", {
   values: {
     QUEUED: { value: "queued", description: "Stored, waiting for a worker." },
-    RUNNING: { value: "running", description: "A worker is reading the file." },
+    RUNNING: {
+      value: "running",
+      description: "Being read and saved, by a worker (or by the CLI that started it).",
+    },
     COMPLETED: { value: "completed", description: "Every row is imported or has an error." },
     FAILED: { value: "failed", description: "The file could not be imported; see `failure`." },
   } as const,
@@ -73,7 +76,7 @@ const errorLoaders = createContextCache(
 
 export const ImportRef = builder.node(builder.objectRef<ImportRow>("Import"), {
   description:
-    "A CSV import of subscribers, run by a worker: counts, progress and the rows that failed.",
+    "An import of subscribers (a CSV file, or a batch of a REST dialect), run as a job: counts, progress and the rows that failed.",
   id: { resolve: (row) => row.public_id },
   authScopes: READ,
   loadMany: (publicIds, context) => getImports(domainOf(context), publicIds),
@@ -197,7 +200,7 @@ builder.relayMutationField(
         type: "File",
         required: true,
         description:
-          "The CSV, sent as a GraphQL multipart request part. A header row names the columns: email (required), first_name, last_name, phone, timezone, and custom fields by name or merge tag.",
+          "The CSV, sent as a GraphQL multipart request part; comma, semicolon and tab separators are detected. A header row names the columns (common spellings such as E-mail or First Name are recognised): email (required), first_name, last_name, phone, timezone (an IANA name), job_title, company, country, address, website, postal_code, birthday (YYYY-MM-DD), tags (names separated by |), and custom fields by name, merge tag or column name. Other columns are ignored.",
       }),
       listId: t.id({ required: false, description: "A list every imported subscriber joins." }),
       updateExisting: t.boolean({

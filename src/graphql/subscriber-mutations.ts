@@ -36,13 +36,33 @@ type InputFieldBuilder = PothosSchemaTypes.InputFieldBuilder<
   "InputObject"
 >;
 
+type InputKind = "create" | "update" | "upsert";
+
+/** What an absent status and absent custom values mean differs by mutation: said on each. */
+const STATUS: Record<InputKind, string> = {
+  create: "ACTIVE when absent.",
+  update: "Absent: unchanged. It cannot be cleared.",
+  upsert:
+    "Absent: ACTIVE for a new subscriber; an existing one keeps its status. It cannot be cleared.",
+};
+const CUSTOM_VALUES: Record<InputKind, string> = {
+  create:
+    "Values to set. A field not listed gets its default, if it has one; a field sent with null stays empty.",
+  update: "Values to set or (with null) clear; values not listed stay as they are.",
+  upsert:
+    "Values to set or (with null) clear; values not listed stay as they are (a new subscriber gets the default of each field not listed).",
+};
+
 /** The fields every subscriber input shares; on an update, absent leaves and null clears. */
-function profileFields(t: InputFieldBuilder) {
+function profileFields(t: InputFieldBuilder, kind: InputKind) {
   return {
     firstName: t.string(),
     lastName: t.string(),
     phone: t.string(),
-    timezone: t.string({ description: "e.g. Europe/Paris." }),
+    timezone: t.string({
+      description:
+        "An IANA time zone name such as Europe/Paris or UTC, in any case; stored as IANA spells it (an alias such as Etc/UTC as the zone it names). Anything else is a ValidationError.",
+    }),
     jobTitle: t.string(),
     company: t.string(),
     country: t.string(),
@@ -50,11 +70,8 @@ function profileFields(t: InputFieldBuilder) {
     website: t.string(),
     postalCode: t.string(),
     birthday: t.field({ type: "Date" }),
-    status: t.field({ type: SubscriberStatusEnum, description: "Default ACTIVE." }),
-    customValues: t.field({
-      type: [CustomValueInput],
-      description: "Values to set or (with null) clear; values not listed stay as they are.",
-    }),
+    status: t.field({ type: SubscriberStatusEnum, description: STATUS[kind] }),
+    customValues: t.field({ type: [CustomValueInput], description: CUSTOM_VALUES[kind] }),
   };
 }
 
@@ -77,7 +94,7 @@ builder.relayMutationField(
   {
     inputFields: (t) => ({
       email: t.string({ required: true, description: "Unique in the account, in any case." }),
-      ...profileFields(t),
+      ...profileFields(t, "create"),
     }),
   },
   {
@@ -96,7 +113,7 @@ builder.relayMutationField(
     inputFields: (t) => ({
       id: t.id({ required: true }),
       email: t.string({ description: "Absent: unchanged. It cannot be cleared." }),
-      ...profileFields(t),
+      ...profileFields(t, "update"),
     }),
   },
   {
@@ -131,7 +148,7 @@ builder.relayMutationField(
 const SubscriberUpsertInput = builder.inputType("SubscriberUpsertInput", {
   fields: (t) => ({
     email: t.string({ required: true, description: "Finds the subscriber, in any case." }),
-    ...profileFields(t),
+    ...profileFields(t, "upsert"),
   }),
 });
 

@@ -1,5 +1,6 @@
 import { isEmail } from "../email.js";
 import { coerceValue, isDate } from "../fields/values.js";
+import { canonicalTimezone, timezoneProblem } from "../timezones.js";
 import { type ColumnLayout, TAG_SEPARATOR } from "./columns.js";
 
 // One CSV record → one line of COPY text for `import_rows`, or the reason the row is invalid.
@@ -119,7 +120,17 @@ export function rowEncoder(
       if (!Array.isArray(names)) return { row, email, message: names.message };
       if (names.length > 0) tags = copyText(JSON.stringify(names));
     }
+    let zone = NULL;
+    if (timezone >= 0) {
+      const text = (record[timezone] ?? "").trim();
+      if (text !== "") {
+        const canonical = canonicalTimezone(text);
+        if (canonical === null)
+          return { row, email, message: `timezone: ${timezoneProblem(text)}` };
+        zone = copyText(canonical);
+      }
+    }
     const profile = `${optional(record, job_title)}\t${optional(record, company)}\t${optional(record, country)}\t${optional(record, address)}\t${optional(record, website)}\t${optional(record, postal_code)}`;
-    return `${prefix}${row}\t${copyText(email)}\t${optional(record, first_name)}\t${optional(record, last_name)}\t${optional(record, phone)}\t${optional(record, timezone)}\t${values === "" ? "{}" : copyText(`{${values}}`)}\t${profile}\t${birthday}\t${tags}\n`;
+    return `${prefix}${row}\t${copyText(email)}\t${optional(record, first_name)}\t${optional(record, last_name)}\t${optional(record, phone)}\t${zone}\t${values === "" ? "{}" : copyText(`{${values}}`)}\t${profile}\t${birthday}\t${tags}\n`;
   };
 }

@@ -5,6 +5,7 @@ import { isEmail } from "../email.js";
 import { Conflict, type Issue, Validation } from "../errors.js";
 import { type CustomField, loadFields } from "../fields/read.js";
 import { checkSubscriber, type SubscriberInput } from "../subscribers/input.js";
+import { timezoneProblem } from "../timezones.js";
 import { changesFromMergeTags, fieldsOfList } from "./values.js";
 
 // Mailtrain's subscribe: an upsert of the subscriber by email (any case; an existing row keeps
@@ -16,7 +17,7 @@ export interface SubscribeRequest {
   /** Each only when sent non-empty. */
   firstName?: string;
   lastName?: string;
-  /** Lower-cased. */
+  /** As sent: checked and stored in IANA's spelling by the subscriber checks. */
   timezone?: string;
   /** Raw values by merge tag (MERGE_BIRTHDAY). */
   values: Record<string, string>;
@@ -50,6 +51,8 @@ export function checkRequest(
   request: SubscribeRequest,
 ): Map<string, unknown> {
   if (!isEmail(request.email)) throw invalidEmail(request.email);
+  const zone = request.timezone?.trim() ? timezoneProblem(request.timezone.trim()) : null;
+  if (zone !== null) throw Validation.of(["TIMEZONE"], `TIMEZONE ${zone}`);
   const { changes, issues } = changesFromMergeTags(fieldsOfList(fields, list.id), request.values);
   if (issues.length > 0) throw new Validation(issues);
   return changes;

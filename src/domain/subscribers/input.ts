@@ -3,6 +3,7 @@ import { isEmail, normalizeEmail } from "../email.js";
 import { type Issue, NotFound } from "../errors.js";
 import type { CustomField } from "../fields/read.js";
 import { applyCustomValues, type CustomValues, isDate } from "../fields/values.js";
+import { canonicalTimezone, timezoneProblem } from "../timezones.js";
 
 // What a client may send about a subscriber, and how it is checked. Keys are the names clients
 // use (issue paths point at them); PROFILE maps them to columns.
@@ -90,8 +91,11 @@ export function checkSubscriber(
     const raw = input[key];
     if (raw === undefined) continue;
     const text = raw?.trim() || null;
+    const problem = key === "timezone" && text !== null ? timezoneProblem(text) : null;
     if (text !== null && text.length > MAX_TEXT)
       issue(key, `may be at most ${MAX_TEXT} characters`);
+    else if (problem !== null) issue(key, problem);
+    else if (key === "timezone") columns.timezone = text === null ? null : canonicalTimezone(text);
     else columns[column] = text;
   }
   if (input.birthday !== undefined) {

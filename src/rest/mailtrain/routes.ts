@@ -72,7 +72,8 @@ function subscribeRequest(input: MailtrainInput, email: string): SubscribeReques
     email,
     ...(input.FIRST_NAME ? { firstName: input.FIRST_NAME } : {}),
     ...(input.LAST_NAME ? { lastName: input.LAST_NAME } : {}),
-    ...(input.TIMEZONE ? { timezone: input.TIMEZONE.toLowerCase() } : {}),
+    // As sent: the domain stores IANA's spelling, and `tz` shows it lower-cased as Mailtrain did.
+    ...(input.TIMEZONE ? { timezone: input.TIMEZONE } : {}),
     values,
   };
 }

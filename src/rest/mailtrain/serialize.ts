@@ -47,7 +47,8 @@ export function memberJson(
     email: row.email,
     optInIp: row.opt_in_ip,
     optInCountry: row.opt_in_country,
-    tz: row.timezone,
+    // Stored as IANA spells it; shown lower-cased, as Mailtrain stored it.
+    tz: row.timezone?.toLowerCase() ?? null,
     imported: null,
     status: STATUS_CODES[row.status],
     isTest: 0,

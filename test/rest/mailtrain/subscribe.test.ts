@@ -68,7 +68,8 @@ describe("POST /api/subscribe/:listId", () => {
       email: "Ada@Example.com",
       firstName: "Ada",
       lastName: "Lovelace",
-      timezone: "europe/tallinn",
+      // Stored as IANA spells it; mailtrain's `tz` shows it lower-cased.
+      timezone: "Europe/Tallinn",
       subscriptions: [{ status: "SUBSCRIBED", list: { id: listGlobalId, name: "Newsletter" } }],
     });
     const listed = await api.get(`/api/subscriptions/${cid}`);

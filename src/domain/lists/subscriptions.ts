@@ -1,5 +1,5 @@
-import { sql } from "kysely";
-import type { ListRow, SubscriberRow, SubscriptionStatus } from "../../db/types.js";
+import { type ExpressionBuilder, sql } from "kysely";
+import type { Database, ListRow, SubscriberRow, SubscriptionStatus } from "../../db/types.js";
 import type { Context } from "../context.js";
 import { NotFound } from "../errors.js";
 import { applyPage, type Page } from "../page.js";
@@ -199,13 +199,29 @@ export interface MemberFilter {
   status?: SubscriptionStatus | null;
 }
 
+/**
+ * The subscriber of each subscription, found through its primary key whatever the statistics
+ * say. Right after an import the statistics know neither the list nor (often) the account's new
+ * subscribers: both sides of a plain join look like one row, and the planner may pick a nested
+ * loop that reads every subscriber of the account for each subscription (87 s for a list of
+ * 50,000). A lateral subquery with an OFFSET is planned on its own, once per subscription, with
+ * only `id = $1` to go on: a primary-key probe. The account is compared outside it, so that no
+ * estimate of the account's size can steer that probe to another index.
+ */
+export function subscriberOfEach(eb: ExpressionBuilder<Database, "subscriptions">) {
+  return eb
+    .selectFrom("subscribers")
+    .selectAll("subscribers")
+    .whereRef("subscribers.id", "=", "subscriptions.subscriber_id")
+    .offset(0);
+}
+
 function members(ctx: Context, listId: string, filter: MemberFilter) {
   let query = ctx.db
     .selectFrom("subscriptions")
-    .innerJoin("subscribers", (join) =>
-      join
-        .onRef("subscribers.id", "=", "subscriptions.subscriber_id")
-        .onRef("subscribers.account_id", "=", "subscriptions.account_id"),
+    .innerJoinLateral(
+      (eb) => subscriberOfEach(eb).as("subscribers"),
+      (join) => join.onRef("subscribers.account_id", "=", "subscriptions.account_id"),
     )
     .where("subscriptions.account_id", "=", ctx.account.id)
     .where("subscriptions.list_id", "=", listId);

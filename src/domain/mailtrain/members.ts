@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { SubscriptionStatus } from "../../db/types.js";
 import type { Context } from "../context.js";
+import { subscriberOfEach } from "../lists/subscriptions.js";
 
 // A list's subscriptions as Mailtrain exports them: every status but pending, by email
 // descending (any case), streamed in batches so a list of any size never sits in memory.
@@ -25,10 +26,9 @@ const BATCH = 500;
 function members(ctx: Context, listId: string) {
   return ctx.db
     .selectFrom("subscriptions")
-    .innerJoin("subscribers", (join) =>
-      join
-        .onRef("subscribers.id", "=", "subscriptions.subscriber_id")
-        .onRef("subscribers.account_id", "=", "subscriptions.account_id"),
+    .innerJoinLateral(
+      (eb) => subscriberOfEach(eb).as("subscribers"),
+      (join) => join.onRef("subscribers.account_id", "=", "subscriptions.account_id"),
     )
     .where("subscriptions.account_id", "=", ctx.account.id)
     .where("subscriptions.list_id", "=", listId)

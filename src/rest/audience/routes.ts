@@ -3,12 +3,15 @@ import { bodyLimit } from "hono/body-limit";
 import { existingEmails, resolveBatchTargets } from "../../domain/audience/batch.js";
 import { numberedFields, numberedLists, numberedTags } from "../../domain/audience/catalog.js";
 import type { AppDeps } from "../../http/app.js";
+import { bodyText } from "../kit/body.js";
+import { checkUrl } from "../kit/url.js";
 import { authorize, requestLog } from "./auth.js";
 import { classifyContacts, emailsOf, MAX_CONTACTS, parseContactBody } from "./contacts.js";
-import { AudienceError, answering, errorResponse } from "./errors.js";
+import { AudienceError, answering, errorResponse, invalid } from "./errors.js";
 import { catalogQuery, tagQuery } from "./params.js";
 import { queueContacts } from "./queue.js";
 import { fieldOut, listOut, pageEnvelope, tagEnvelope } from "./serialize.js";
+import { refuseUnstorableFields, setAsideUnstorable, withRefused } from "./text.js";
 
 // The audience dialect ("Email Marketing API", specs/002): lists, custom fields and tags to
 // read, and contacts to create in batches of up to 100, written by an import job.
@@ -20,6 +23,16 @@ const BASE = "/audience/v1/:sid";
 
 export function createAudienceRoutes(deps: AppDeps): Hono {
   const app = new Hono();
+
+  // Before the key is checked: the sid comes from the path.
+  app.use(
+    "/audience/v1/*",
+    checkUrl((c, problems) => {
+      const summary = problems.map((problem) => `${problem.field} ${problem.message}`).join("; ");
+      const kind = c.req.path.endsWith("/tag") ? "tag" : "standard";
+      return errorResponse(c, kind, invalid(`Invalid request: ${summary}.`, problems));
+    }),
+  );
 
   app.get(`${BASE}/list`, (c) =>
     answering(c, "standard", requestLog(c, deps), async () => {
@@ -69,7 +82,10 @@ export function createAudienceRoutes(deps: AppDeps): Hono {
     (c) =>
       answering(c, "standard", requestLog(c, deps), async () => {
         const ctx = await authorize(c, deps, "subscribers:write");
-        const text = await c.req.text();
+        const text = await bodyText(c);
+        if (text === null) {
+          throw new AudienceError(400, "MALFORMED_JSON", "The body is not valid UTF-8.");
+        }
         let raw: unknown;
         try {
           raw = JSON.parse(text);
@@ -77,17 +93,23 @@ export function createAudienceRoutes(deps: AppDeps): Hono {
           throw new AudienceError(400, "MALFORMED_JSON", "The body is not valid JSON.");
         }
         const body = parseContactBody(raw);
+        refuseUnstorableFields(raw);
         const targets = await resolveBatchTargets(ctx, {
           listId: body.list_id,
           tagIds: body.tags ?? [],
           paths: { listId: ["list_id"], tagIds: ["tags"] },
         });
         const updateExisting = body.update_subscribers ?? false;
-        const classified = classifyContacts(body.data, {
-          fields: targets.fields,
-          existing: await existingEmails(ctx, emailsOf(body.data)),
-          updateExisting,
-        });
+        const { storable, refused } = setAsideUnstorable(body.data);
+        const classified = withRefused(
+          body.data,
+          refused,
+          classifyContacts(storable, {
+            fields: targets.fields,
+            existing: await existingEmails(ctx, emailsOf(storable)),
+            updateExisting,
+          }),
+        );
         if (classified.valid.length > 0) {
           const queued = await queueContacts(ctx, {
             contacts: classified.valid.map((contact) => contact.accepted),

@@ -1,4 +1,5 @@
 import { GraphQLError, Kind, type ValueNode } from "graphql";
+import { MAX_NESTING, nestsDeeperThan } from "../domain/nesting.js";
 import { builder } from "./builder.js";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -57,11 +58,18 @@ function literal(node: ValueNode): unknown {
   }
 }
 
+/** A variable's JSON may nest as deep as its 1 MB body allows; what walks it later recurses. */
+function bounded(value: unknown): unknown {
+  if (nestsDeeperThan(value, MAX_NESTING))
+    throw badInput(`a JSON value may nest at most ${MAX_NESTING} levels deep`);
+  return value;
+}
+
 builder.scalarType("JSON", {
-  description: "Any JSON value.",
+  description: `Any JSON value, nested at most ${MAX_NESTING} levels deep.`,
   serialize: (value) => value,
-  parseValue: (value) => value,
-  parseLiteral: (node) => literal(node),
+  parseValue: bounded,
+  parseLiteral: (node) => bounded(literal(node)),
 });
 
 builder.scalarType("File", {

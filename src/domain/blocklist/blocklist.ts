@@ -1,8 +1,9 @@
 import { sql } from "kysely";
 import type { BlocklistRow } from "../../db/types.js";
+import { MAX_DESCRIPTION, MAX_EMAIL, shown, tooLong } from "../bounds.js";
 import type { Context } from "../context.js";
 import { isEmail, normalizeEmail } from "../email.js";
-import { Conflict, NotFound, Validation } from "../errors.js";
+import { Conflict, type Issue, NotFound, Validation } from "../errors.js";
 import { applyPage, type Page } from "../page.js";
 
 // Addresses an account never mails. One entry per address, compared case-insensitively.
@@ -26,9 +27,15 @@ export async function addToBlocklist(
   input: NewBlocklistEntry,
 ): Promise<BlocklistRow> {
   const email = normalizeEmail(input.email);
-  if (!isEmail(email))
-    throw Validation.of(["input", "email"], `"${email}" is not an email address`);
   const reason = input.reason?.trim() || null;
+  const issues: Issue[] = [];
+  if (email.length > MAX_EMAIL)
+    issues.push({ path: ["input", "email"], message: tooLong(MAX_EMAIL) });
+  else if (!isEmail(email))
+    issues.push({ path: ["input", "email"], message: `${shown(email)} is not an email address` });
+  if (reason !== null && reason.length > MAX_DESCRIPTION)
+    issues.push({ path: ["input", "reason"], message: tooLong(MAX_DESCRIPTION) });
+  if (issues.length > 0) throw new Validation(issues);
   // Two tries: the entry a conflict points at may be removed before we read it.
   for (let attempt = 0; attempt < 2; attempt++) {
     const inserted = await ctx.db

@@ -6,8 +6,9 @@ import type {
   CampaignStatus,
   CampaignsTable,
 } from "../../db/types.js";
+import { MAX_BODY, MAX_SUBJECT, tooLong } from "../bounds.js";
 import type { Context, Queryable } from "../context.js";
-import { Conflict, NotFound, Validation } from "../errors.js";
+import { Conflict, type Issue, NotFound, Validation } from "../errors.js";
 import { applyPage, type Page } from "../page.js";
 import { internalIdsOf } from "./audience.js";
 
@@ -45,12 +46,24 @@ export interface CampaignFilter {
   createdBefore?: Date | null;
 }
 
-function checkedName(name: string | null | undefined): string {
+function nameIssue(name: string | null | undefined): Issue | null {
   const trimmed = name?.trim() ?? "";
-  if (!trimmed) throw Validation.of(["input", "name"], "name is required");
+  if (!trimmed) return { path: ["input", "name"], message: "name is required" };
   if (trimmed.length > NAME_MAX)
-    throw Validation.of(["input", "name"], `name may be at most ${NAME_MAX} characters`);
-  return trimmed;
+    return { path: ["input", "name"], message: `name may be at most ${NAME_MAX} characters` };
+  return null;
+}
+
+/** Every problem of the input's texts at once; a name is checked when sent or when `creating`. */
+function checkTexts(input: CampaignInput, creating: boolean): void {
+  const issues: Issue[] = [];
+  const name = creating || input.name !== undefined ? nameIssue(input.name) : null;
+  if (name) issues.push(name);
+  if ((input.subject?.trim().length ?? 0) > MAX_SUBJECT)
+    issues.push({ path: ["input", "subject"], message: tooLong(MAX_SUBJECT) });
+  if ((input.body?.length ?? 0) > MAX_BODY)
+    issues.push({ path: ["input", "body"], message: tooLong(MAX_BODY) });
+  if (issues.length > 0) throw new Validation(issues);
 }
 
 /** The columns an input sets; a field left out (undefined) is left as it is. */
@@ -60,7 +73,7 @@ async function columnsOf(
   input: CampaignInput,
 ): Promise<Updateable<CampaignsTable>> {
   const columns: Updateable<CampaignsTable> = {};
-  if (input.name !== undefined) columns.name = checkedName(input.name);
+  if (input.name != null) columns.name = input.name.trim();
   // channel, listIds and tagIds cannot be empty: null there means "unchanged", like undefined.
   if (input.channel != null) columns.channel = input.channel;
   if (input.subject !== undefined) columns.subject = input.subject?.trim() || null;
@@ -73,7 +86,8 @@ async function columnsOf(
 }
 
 export async function createCampaign(ctx: Context, input: CampaignInput): Promise<CampaignRow> {
-  const name = checkedName(input.name);
+  checkTexts(input, true);
+  const name = (input.name as string).trim();
   return ctx.db.transaction().execute(async (trx) => {
     const columns = await columnsOf(trx, ctx, { ...input, name });
     return trx
@@ -105,6 +119,7 @@ export async function updateCampaign(
   publicId: string,
   input: CampaignInput,
 ): Promise<CampaignRow> {
+  checkTexts(input, false);
   return ctx.db.transaction().execute(async (trx) => {
     const campaign = await lockDraft(trx, ctx, publicId);
     const columns = await columnsOf(trx, ctx, input);

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { CustomFieldType } from "../../db/types.js";
+import { MAX_OPTION, tooLong } from "../bounds.js";
 import type { Context, Queryable } from "../context.js";
 import { Conflict, type Issue, NotFound, Validation, violatedUniqueIndex } from "../errors.js";
 import { applyPage, type Page } from "../page.js";
@@ -75,6 +76,8 @@ function clean(input: CustomFieldInput, current: Stored | null): Cleaned {
       options.forEach((option, index) => {
         if (!option)
           issues.push({ path: ["input", "options", String(index)], message: "is empty" });
+        else if (option.length > MAX_OPTION)
+          issues.push({ path: ["input", "options", String(index)], message: tooLong(MAX_OPTION) });
         else if (seen.has(option.toLowerCase()))
           issues.push({ path: ["input", "options", String(index)], message: "is a duplicate" });
         seen.add(option.toLowerCase());

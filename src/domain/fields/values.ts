@@ -1,4 +1,5 @@
 import type { CustomFieldRow } from "../../db/types.js";
+import { MAX_CUSTOM_TEXT, shown, tooLong } from "../bounds.js";
 import type { Issue } from "../errors.js";
 
 // Typed custom values, shared by every surface: GraphQL, the REST dialects and CSV imports all
@@ -28,12 +29,24 @@ export function isDate(value: string): boolean {
 
 type Coerced = { ok: true; value: CustomValue | null } | { ok: false; message: string };
 
+const KIND: Record<CustomFieldRow["type"], string> = {
+  string: "a string",
+  number: "a number",
+  boolean: "a boolean",
+  date: "a date (YYYY-MM-DD)",
+  dropdown: "one of the options",
+};
+
 /** Turns a raw value into the field's type; null, undefined and "" clear the value. */
 export function coerceValue(
   field: Pick<CustomFieldRow, "type" | "options">,
   raw: unknown,
 ): Coerced {
   if (raw === null || raw === undefined || raw === "") return { ok: true, value: null };
+  // An array or object is no field's value; String() on one nested deep would overflow the stack.
+  if (typeof raw === "object") return { ok: false, message: `must be ${KIND[field.type]}` };
+  if (typeof raw === "string" && raw.length > MAX_CUSTOM_TEXT)
+    return { ok: false, message: tooLong(MAX_CUSTOM_TEXT) };
   switch (field.type) {
     case "string":
       if (typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean")
@@ -48,20 +61,20 @@ export function coerceValue(
             : Number.NaN;
       return Number.isFinite(value)
         ? { ok: true, value }
-        : { ok: false, message: `"${String(raw)}" is not a number` };
+        : { ok: false, message: `${shown(String(raw))} is not a number` };
     }
     case "boolean": {
       if (typeof raw === "boolean") return { ok: true, value: raw };
       const text = String(raw).trim().toLowerCase();
       if (TRUE.has(text)) return { ok: true, value: true };
       if (FALSE.has(text)) return { ok: true, value: false };
-      return { ok: false, message: `"${String(raw)}" is not a boolean (true or false)` };
+      return { ok: false, message: `${shown(String(raw))} is not a boolean (true or false)` };
     }
     case "date": {
       const text = typeof raw === "string" ? raw.trim() : "";
       return isDate(text)
         ? { ok: true, value: text }
-        : { ok: false, message: `"${String(raw)}" is not a date (YYYY-MM-DD)` };
+        : { ok: false, message: `${shown(String(raw))} is not a date (YYYY-MM-DD)` };
     }
     case "dropdown": {
       const text = typeof raw === "string" || typeof raw === "number" ? String(raw).trim() : "";
@@ -72,7 +85,7 @@ export function coerceValue(
         ? { ok: true, value: option }
         : {
             ok: false,
-            message: `"${String(raw)}" is not one of the options (${field.options.join(", ")})`,
+            message: `${shown(String(raw))} is not one of the options (${field.options.join(", ")})`,
           };
     }
   }

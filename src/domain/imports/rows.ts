@@ -1,3 +1,4 @@
+import { MAX_LONG_TEXT, MAX_SHORT_TEXT, tooLong } from "../bounds.js";
 import { isEmail } from "../email.js";
 import { coerceValue, isDate } from "../fields/values.js";
 import { canonicalTimezone, timezoneProblem } from "../timezones.js";
@@ -87,6 +88,21 @@ export function rowEncoder(
   const { email: emailAt, first_name, last_name, phone, timezone } = layout.standard;
   const { job_title, company, country, address, website, postal_code } = layout.standard;
   const { birthday: birthdayAt, tags: tagsAt } = layout.standard;
+  // Each profile column's longest value, as for every other write of a subscriber.
+  const bounded = (
+    [
+      [first_name, "first_name", MAX_SHORT_TEXT],
+      [last_name, "last_name", MAX_SHORT_TEXT],
+      [phone, "phone", MAX_SHORT_TEXT],
+      [timezone, "timezone", MAX_SHORT_TEXT],
+      [job_title, "job_title", MAX_SHORT_TEXT],
+      [company, "company", MAX_SHORT_TEXT],
+      [country, "country", MAX_SHORT_TEXT],
+      [address, "address", MAX_LONG_TEXT],
+      [website, "website", MAX_LONG_TEXT],
+      [postal_code, "postal_code", MAX_SHORT_TEXT],
+    ] as const
+  ).filter(([index]) => index >= 0);
   const custom = layout.custom.map(({ index, field }) => ({
     index,
     field,
@@ -99,6 +115,12 @@ export function rowEncoder(
       return email === ""
         ? { row, email: null, message: "email is missing" }
         : { row, email, message: `"${email}" is not an email address` };
+    }
+    for (const [index, name, max] of bounded) {
+      const value = record[index];
+      // Only a long cell is trimmed to measure it: most cells pass untouched.
+      if (value !== undefined && value.length > max && value.trim().length > max)
+        return { row, email, message: `${name}: ${tooLong(max)}` };
     }
     let values = "";
     for (const { index, field, key } of custom) {

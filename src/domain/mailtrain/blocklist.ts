@@ -1,8 +1,10 @@
 import { sql } from "kysely";
+import { MAX_EMAIL } from "../bounds.js";
 import type { Context, Queryable } from "../context.js";
+import { Validation } from "../errors.js";
 
-// Mailtrain's blacklist: any text is accepted as an address (the original checked nothing),
-// adding twice and removing what is not there are both fine.
+// Mailtrain's blacklist: any text is accepted as an address (the original checked nothing) up
+// to an address's longest length; adding twice and removing what is not there are both fine.
 
 export interface BlocklistSlice {
   total: number;
@@ -36,6 +38,8 @@ export async function sliceBlocklist(
 }
 
 export async function blockAddress(ctx: Context, email: string): Promise<void> {
+  if (email.trim().length > MAX_EMAIL)
+    throw Validation.of(["EMAIL"], `EMAIL may be at most ${MAX_EMAIL} characters`);
   await ctx.db
     .insertInto("blocklist")
     .values({ account_id: ctx.account.id, email: email.trim() })

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { ListRow, MailtrainFieldType } from "../../db/types.js";
+import { MAX_DESCRIPTION, MAX_SHORT_TEXT } from "../bounds.js";
 import type { Context, Queryable } from "../context.js";
 import { Conflict, Validation, violatedUniqueIndex } from "../errors.js";
 import { columnNameOf, mergeTagOf } from "../fields/names.js";
@@ -66,6 +67,16 @@ export async function createMailtrainField(
   if (!name) throw Validation.of(["NAME"], "Missing column name");
   if (name.length > MAX_NAME)
     throw Validation.of(["NAME"], `NAME may be at most ${MAX_NAME} characters`);
+  if (input.description.length > MAX_DESCRIPTION)
+    throw Validation.of(
+      ["DESCRIPTION"],
+      `DESCRIPTION may be at most ${MAX_DESCRIPTION} characters`,
+    );
+  if (input.groupTemplate.length > MAX_SHORT_TEXT)
+    throw Validation.of(
+      ["GROUP_TEMPLATE"],
+      `GROUP_TEMPLATE may be at most ${MAX_SHORT_TEXT} characters`,
+    );
   const mergeTag = mergeTagOf(name);
   const defaultValue = defaultOf(type, input.default);
 

@@ -1,11 +1,17 @@
 import { sql, type Transaction } from "kysely";
 import type { Database, ListRow, SubscriberRow, SubscriptionRow } from "../../db/types.js";
+import { shown } from "../bounds.js";
 import type { Context } from "../context.js";
 import { isEmail } from "../email.js";
 import { Conflict, type Issue, Validation } from "../errors.js";
 import { type CustomField, loadFields } from "../fields/read.js";
-import { checkSubscriber, type SubscriberInput } from "../subscribers/input.js";
-import { timezoneProblem } from "../timezones.js";
+import { coerceValue } from "../fields/values.js";
+import {
+  checkSubscriber,
+  type ProfileKey,
+  profileProblem,
+  type SubscriberInput,
+} from "../subscribers/input.js";
 import { changesFromMergeTags, fieldsOfList } from "./values.js";
 
 // Mailtrain's subscribe: an upsert of the subscriber by email (any case; an existing row keeps
@@ -40,22 +46,49 @@ export interface Subscribed {
 
 type Trx = Transaction<Database>;
 
-export function invalidEmail(email: string): Validation {
-  return Validation.of(["EMAIL"], `Invalid email address "${email}".`);
+function invalidEmailIssue(email: string): Issue {
+  return { path: ["EMAIL"], message: `Invalid email address ${shown(email)}.` };
 }
 
-/** Checks the email and every custom value against the list's fields; answers the changes. */
+export function invalidEmail(email: string): Validation {
+  return new Validation([invalidEmailIssue(email)]);
+}
+
+/** Mailtrain's names of the profile values a subscribe carries. */
+const PROFILE_KEYS: [keyof SubscribeRequest & ProfileKey, string][] = [
+  ["firstName", "FIRST_NAME"],
+  ["lastName", "LAST_NAME"],
+  ["timezone", "TIMEZONE"],
+];
+
+/**
+ * Checks the email, the names and every custom value against the list's fields, all at once
+ * (a request may be stored as a pending confirmation, so nothing is left for later); answers
+ * the changes.
+ */
 export function checkRequest(
   fields: readonly CustomField[],
   list: ListRow,
   request: SubscribeRequest,
 ): Map<string, unknown> {
-  if (!isEmail(request.email)) throw invalidEmail(request.email);
-  const zone = request.timezone?.trim() ? timezoneProblem(request.timezone.trim()) : null;
-  if (zone !== null) throw Validation.of(["TIMEZONE"], `TIMEZONE ${zone}`);
-  const { changes, issues } = changesFromMergeTags(fieldsOfList(fields, list.id), request.values);
+  const issues: Issue[] = [];
+  if (!isEmail(request.email)) issues.push(invalidEmailIssue(request.email));
+  for (const [key, name] of PROFILE_KEYS) {
+    const problem = profileProblem(key, request[key]);
+    if (problem !== null) issues.push({ path: [name], message: `${name} ${problem}` });
+  }
+  const listFields = fieldsOfList(fields, list.id);
+  const values = changesFromMergeTags(listFields, request.values);
+  issues.push(...values.issues);
+  // Each value against its type now, not only when written: with the other problems at once.
+  for (const field of listFields) {
+    if (!values.changes.has(field.id)) continue;
+    const coerced = coerceValue(field, values.changes.get(field.id));
+    if (!coerced.ok)
+      issues.push({ path: [field.merge_tag], message: `${field.merge_tag}: ${coerced.message}` });
+  }
   if (issues.length > 0) throw new Validation(issues);
-  return changes;
+  return values.changes;
 }
 
 /** Issues of the shared checks, named by merge tag as Mailtrain clients know the fields. */

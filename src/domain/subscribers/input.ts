@@ -1,4 +1,5 @@
 import type { NewSubscriberRow, SubscriberStatus } from "../../db/types.js";
+import { MAX_EMAIL, MAX_LONG_TEXT, MAX_SHORT_TEXT, shown, tooLong } from "../bounds.js";
 import { isEmail, normalizeEmail } from "../email.js";
 import { type Issue, NotFound } from "../errors.js";
 import type { CustomField } from "../fields/read.js";
@@ -27,10 +28,29 @@ export const PROFILE = {
   website: "website",
   postalCode: "postal_code",
 } as const;
-type ProfileKey = keyof typeof PROFILE;
+export type ProfileKey = keyof typeof PROFILE;
 type ProfileColumn = (typeof PROFILE)[ProfileKey];
 
-const MAX_TEXT = 1_000;
+/** The longest value of each profile field; the others are short text. */
+const PROFILE_MAX: Readonly<Record<ProfileKey, number>> = {
+  firstName: MAX_SHORT_TEXT,
+  lastName: MAX_SHORT_TEXT,
+  phone: MAX_SHORT_TEXT,
+  timezone: MAX_SHORT_TEXT,
+  jobTitle: MAX_SHORT_TEXT,
+  company: MAX_SHORT_TEXT,
+  country: MAX_SHORT_TEXT,
+  address: MAX_LONG_TEXT,
+  website: MAX_LONG_TEXT,
+  postalCode: MAX_SHORT_TEXT,
+};
+
+/** The problem with one profile value, or null; `raw` as sent (it is trimmed first). */
+export function profileProblem(key: ProfileKey, raw: string | null | undefined): string | null {
+  const text = raw?.trim() ?? "";
+  if (text.length > PROFILE_MAX[key]) return tooLong(PROFILE_MAX[key]);
+  return key === "timezone" && text !== "" ? timezoneProblem(text) : null;
+}
 
 export interface CustomValueChange {
   /** Public id of the custom field. */
@@ -65,7 +85,8 @@ export interface CheckOptions {
 export function checkEmail(raw: string | null | undefined): { email?: string; message?: string } {
   const email = normalizeEmail(raw ?? "");
   if (!email) return { message: "is required" };
-  if (!isEmail(email)) return { message: `"${email}" is not an email address` };
+  if (email.length > MAX_EMAIL) return { message: tooLong(MAX_EMAIL) };
+  if (!isEmail(email)) return { message: `${shown(email)} is not an email address` };
   return { email };
 }
 
@@ -90,18 +111,15 @@ export function checkSubscriber(
   for (const [key, column] of Object.entries(PROFILE) as [ProfileKey, ProfileColumn][]) {
     const raw = input[key];
     if (raw === undefined) continue;
-    const text = raw?.trim() || null;
-    const problem = key === "timezone" && text !== null ? timezoneProblem(text) : null;
-    if (text !== null && text.length > MAX_TEXT)
-      issue(key, `may be at most ${MAX_TEXT} characters`);
-    else if (problem !== null) issue(key, problem);
-    else if (key === "timezone") columns.timezone = text === null ? null : canonicalTimezone(text);
-    else columns[column] = text;
+    const problem = profileProblem(key, raw);
+    if (problem !== null) issue(key, problem);
+    else if (key === "timezone") columns.timezone = raw?.trim() ? canonicalTimezone(raw) : null;
+    else columns[column] = raw?.trim() || null;
   }
   if (input.birthday !== undefined) {
     const birthday = input.birthday?.trim() || null;
     if (birthday !== null && !isDate(birthday))
-      issue("birthday", `"${birthday}" is not a date (YYYY-MM-DD)`);
+      issue("birthday", `${shown(birthday)} is not a date (YYYY-MM-DD)`);
     else columns.birthday = birthday;
   }
   if (input.status === null) issue("status", "cannot be cleared");

@@ -6,8 +6,8 @@ import { loadFields } from "../fields/read.js";
 import { checkEmail, checkSubscriber, type SubscriberInput } from "./input.js";
 
 // Creating or updating many subscribers by email in one call. Everything is checked before
-// anything is written: one bad row refuses the whole call. The write is one
-// `insert … on conflict do update` for the batch.
+// anything is written, and every problem is reported at once: one bad row refuses the whole
+// call. The write is one `insert … on conflict do update` for the batch.
 
 export const MAX_UPSERT = 1_000;
 
@@ -25,6 +25,8 @@ export async function upsertSubscribers(
   inputs: readonly SubscriberInput[],
   /** The caller's transaction, when the upsert is one part of a larger write. */
   within?: Transaction<Database>,
+  /** Problems the caller found in its own part of the input, reported with these. */
+  callerIssues: readonly Issue[] = [],
 ): Promise<UpsertResult> {
   if (inputs.length > MAX_UPSERT) {
     throw Validation.of(
@@ -32,51 +34,64 @@ export async function upsertSubscribers(
       `may hold at most ${MAX_UPSERT} subscribers (${inputs.length} sent); import a CSV for more`,
     );
   }
-  if (inputs.length === 0) return { subscribers: [], created: 0, updated: 0 };
+  if (inputs.length === 0) {
+    if (callerIssues.length > 0) throw new Validation([...callerIssues]);
+    return { subscribers: [], created: 0, updated: 0 };
+  }
   const pathOf = (index: number) => ["input", "subscribers", String(index)];
 
-  // Emails first: they decide which rows exist, and each may appear once per call.
-  const issues: Issue[] = [];
+  // Emails first: they decide which rows exist, and each may appear once per call. A row with a
+  // bad email is still checked below, as a new subscriber, so all its problems are listed.
+  const emailIssues: Issue[] = [];
   const firstIndex = new Map<string, number>();
   inputs.forEach((input, index) => {
     const { email, message } = checkEmail(input.email);
     if (email === undefined) {
-      issues.push({ path: [...pathOf(index), "email"], message: message ?? "is invalid" });
+      emailIssues.push({ path: [...pathOf(index), "email"], message: message ?? "is invalid" });
       return;
     }
     const seen = firstIndex.get(keyOf(email));
     if (seen !== undefined)
-      issues.push({
+      emailIssues.push({
         path: [...pathOf(index), "email"],
         message: `${email} is also subscribers[${seen}]; send each email once`,
       });
     else firstIndex.set(keyOf(email), index);
   });
-  if (issues.length > 0) throw new Validation(issues);
 
   const write = async (trx: Transaction<Database>): Promise<UpsertResult> => {
     const fields = await loadFields(ctx, trx);
     // Existing rows are locked so their custom values merge with what is stored.
-    const existing = await trx
-      .selectFrom("subscribers")
-      .selectAll()
-      .where("account_id", "=", ctx.account.id)
-      .where(sql<string>`lower(email)`, "in", [...firstIndex.keys()])
-      .forUpdate()
-      .execute();
+    const existing =
+      firstIndex.size === 0
+        ? []
+        : await trx
+            .selectFrom("subscribers")
+            .selectAll()
+            .where("account_id", "=", ctx.account.id)
+            .where(sql<string>`lower(email)`, "in", [...firstIndex.keys()])
+            .forUpdate()
+            .execute();
     const byEmail = new Map(existing.map((row) => [keyOf(row.email), row]));
 
+    const issues: Issue[] = [];
     const rows: NewSubscriberRow[] = inputs.map((input, index) => {
-      const email = checkEmail(input.email).email as string;
+      const email = checkEmail(input.email).email ?? "";
       const current = byEmail.get(keyOf(email)) ?? null;
       const checked = checkSubscriber(input, { current, fields, path: pathOf(index) });
-      issues.push(...checked.issues);
+      const emailPath = [...pathOf(index), "email"].join(".");
+      // The email's own problems come from the first pass (which also knows of duplicates).
+      issues.push(
+        ...emailIssues.filter((issue) => issue.path.join(".") === emailPath),
+        ...checked.issues.filter((issue) => issue.path.join(".") !== emailPath),
+      );
       const { columns } = checked;
       if (current === null) return { ...columns, email, account_id: ctx.account.id };
       // An update keeps the stored email (its case too) and everything the input leaves out.
       const { id, public_id, created_at, updated_at, ...stored } = current;
       return { ...stored, ...columns, email: current.email };
     });
+    issues.push(...callerIssues);
     if (issues.length > 0) throw new Validation(issues);
 
     const written = await trx

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { SubscriberRow, TagRow } from "../../db/types.js";
 import type { Context, Queryable } from "../context.js";
-import { type Issue, Validation } from "../errors.js";
+import type { Issue } from "../errors.js";
 import type { SubscriberInput } from "../subscribers/input.js";
 import { upsertSubscribers } from "../subscribers/upsert.js";
 import { attachTags } from "./tagging.js";
@@ -68,7 +68,8 @@ export async function findOrCreateTags(
 
 /**
  * Creates or updates one subscriber by email and adds the named tags to it (tags it already has
- * stay), in one transaction: a refused input writes neither the subscriber nor a tag.
+ * stay), in one transaction: a refused input writes neither the subscriber nor a tag, and its
+ * tag problems are reported with the subscriber's.
  */
 export async function upsertSubscriberWithTagNames(
   ctx: Context,
@@ -76,9 +77,8 @@ export async function upsertSubscriberWithTagNames(
   tagNames: readonly string[],
 ): Promise<{ subscriber: SubscriberRow; created: boolean; tags: TagRow[] }> {
   const checked = checkTagNames(tagNames, ["input", "tags"]);
-  if (checked.issues.length > 0) throw new Validation(checked.issues);
   return ctx.db.transaction().execute(async (trx) => {
-    const result = await upsertSubscribers(ctx, [input], trx);
+    const result = await upsertSubscribers(ctx, [input], trx, checked.issues);
     const [subscriber] = result.subscribers;
     const tags = await findOrCreateTags(ctx, trx, checked.names);
     await attachTags(trx, ctx.account.id, subscriber.id, tags);

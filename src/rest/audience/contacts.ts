@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { MAX_EMAIL, MAX_SHORT_TEXT, shown, tooLong } from "../../domain/bounds.js";
 import { isEmail } from "../../domain/email.js";
 import type { CustomField } from "../../domain/fields/read.js";
 import { type CustomValue, coerceValue } from "../../domain/fields/values.js";
+import { MAX_NESTING, nestsDeeperThan } from "../../domain/nesting.js";
 import { type ErrorDetail, invalid } from "./errors.js";
 
 // The POST contact body: its shape is checked as a whole (a bad shape refuses the request, and
@@ -10,7 +12,7 @@ import { type ErrorDetail, invalid } from "./errors.js";
 
 export const MAX_CONTACTS = 100;
 const MAX_TAGS = 100;
-const MAX_NAME = 255;
+const MAX_NAME = MAX_SHORT_TEXT;
 
 const Contact = z.record(z.string(), z.unknown(), {
   error: "each contact must be a JSON object",
@@ -40,14 +42,33 @@ const Body = z.object(
 export type ContactBody = z.infer<typeof Body>;
 export type SentContact = Record<string, unknown>;
 
+/**
+ * Contacts are echoed as sent: one nested thousands of levels deep would overflow the stack
+ * while the answer is serialized, so it is refused with the request's shape.
+ */
+function tooDeep(raw: unknown): ErrorDetail[] {
+  const data = (raw as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) return [];
+  const details: ErrorDetail[] = [];
+  data.forEach((contact, index) => {
+    if (nestsDeeperThan(contact, MAX_NESTING))
+      details.push({ field: `data.${index}`, message: `nests deeper than ${MAX_NESTING} levels` });
+  });
+  return details;
+}
+
 /** The body's shape, or a 400 naming every problem. */
 export function parseContactBody(raw: unknown): ContactBody {
   const parsed = Body.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const details: ErrorDetail[] = parsed.error.issues.map((issue) => ({
-    field: issue.path.map(String).join("."),
-    message: issue.message,
-  }));
+  const deep = tooDeep(raw);
+  if (parsed.success && deep.length === 0) return parsed.data;
+  const details: ErrorDetail[] = [
+    ...(parsed.error?.issues ?? []).map((issue) => ({
+      field: issue.path.map(String).join("."),
+      message: issue.message,
+    })),
+    ...deep,
+  ];
   const summary = details
     .map((detail) => (detail.field ? `${detail.field} ${detail.message}` : detail.message))
     .join("; ");
@@ -93,7 +114,8 @@ function check(
   if (rawEmail === undefined || rawEmail === null || rawEmail === "") return "Email is required";
   if (typeof rawEmail !== "string") return "Email must be a string";
   const email = rawEmail.trim();
-  if (!isEmail(email)) return `Invalid email: "${email}"`;
+  if (email.length > MAX_EMAIL) return `Email ${tooLong(MAX_EMAIL)}`;
+  if (!isEmail(email)) return `Invalid email: ${shown(email)}`;
 
   const first = nameOf(sent.first_name, "first_name");
   if ("reason" in first) return first.reason;

@@ -110,6 +110,21 @@ export function createAudienceRoutes(deps: AppDeps): Hono {
             updateExisting,
           }),
         );
+        // Serialized before the write: once the import is queued, the answer can no longer fail.
+        const answer = JSON.stringify({
+          status: 202,
+          message: "Request processed successfully.",
+          data: {
+            invalid_contacts: classified.invalid.map(({ sent, reason }) => ({
+              ...sent,
+              string: reason,
+            })),
+            total_invalid: classified.invalid.length,
+            total_valid: classified.valid.length,
+            valid_contacts: classified.valid.map(({ sent }) => sent),
+          },
+          error: {},
+        });
         if (classified.valid.length > 0) {
           const queued = await queueContacts(ctx, {
             contacts: classified.valid.map((contact) => contact.accepted),
@@ -119,23 +134,7 @@ export function createAudienceRoutes(deps: AppDeps): Hono {
           });
           c.header("X-Import-Id", queued.importId);
         }
-        return c.json(
-          {
-            status: 202,
-            message: "Request processed successfully.",
-            data: {
-              invalid_contacts: classified.invalid.map(({ sent, reason }) => ({
-                ...sent,
-                string: reason,
-              })),
-              total_invalid: classified.invalid.length,
-              total_valid: classified.valid.length,
-              valid_contacts: classified.valid.map(({ sent }) => sent),
-            },
-            error: {},
-          },
-          202,
-        );
+        return c.body(answer, 202, { "Content-Type": "application/json" });
       }),
   );
 

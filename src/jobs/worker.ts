@@ -29,10 +29,25 @@ export const HAND_BACK_MS = 8_000;
 /** Pause before a worker that lost its proof of life starts a new pool. */
 const RESTART_DELAY_MS = 2_000;
 
+/**
+ * graphile-worker hands the whole job (its payload: a confirmation link, a report's address…) to
+ * the logger with every failure; logs keep its ids only.
+ */
+function withoutPayloads(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { job, payload: _payload, error, ...rest } = meta ?? {};
+  const safe: Record<string, unknown> = { ...rest };
+  if (typeof job === "object" && job !== null) {
+    const { id, task_identifier, attempts, max_attempts } = job as Record<string, unknown>;
+    safe.job = { id, task_identifier, attempts, max_attempts };
+  }
+  if (error !== undefined) safe.err = error;
+  return safe;
+}
+
 function workerLogger(log: Logger): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
     const method = level === "warning" ? "warn" : level === "error" ? "error" : "debug";
-    log[method]({ worker: scope, ...meta }, message);
+    log[method]({ worker: scope, ...withoutPayloads(meta) }, message);
   });
 }
 

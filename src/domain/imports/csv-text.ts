@@ -1,3 +1,5 @@
+import { Validation } from "../errors.js";
+import { describeProblem, textProblem } from "../text.js";
 import { TAG_SEPARATOR } from "./columns.js";
 
 // Rows given as objects (the JSON dialects) written as the CSV text the import job reads, so
@@ -39,13 +41,23 @@ export async function* csvLines(
   batchBytes = 256 * 1024,
 ): AsyncGenerator<Buffer> {
   let text = `${columns.map(csvCell).join(",")}\n`;
+  let index = 0;
   for await (const row of rows) {
     onRow();
     let line = "";
     for (let i = 0; i < columns.length; i++) {
       if (i > 0) line += ",";
-      line += csvCell(cellText(row[columns[i]]));
+      const cell = cellText(row[columns[i]]);
+      // Each surface refuses such text at its edge, in its own words; a caller that did not must
+      // not have it stored as another text (dropping the NUL did that). Thrown inside the
+      // import's transaction: nothing is kept.
+      const problem = textProblem(cell);
+      if (problem) {
+        throw Validation.of(["rows", String(index), String(columns[i])], describeProblem(problem));
+      }
+      line += csvCell(cell);
     }
+    index++;
     // An empty line would be skipped by the parser and shift every later row number.
     text += line === "" ? '""\n' : `${line}\n`;
     if (text.length >= batchBytes) {

@@ -39,7 +39,7 @@ async function postBytes(body: Buffer): Promise<Answer> {
   const response = await fetch(`${gateway.url}/audience/v1/${account.sid}/contact`, {
     method: "POST",
     headers: { "content-type": "application/json", "api-key": account.key },
-    body,
+    body: new Uint8Array(body),
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };

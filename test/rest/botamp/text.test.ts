@@ -25,7 +25,7 @@ async function postBytes(path: string, body: Buffer) {
   const response = await fetch(`${gateway.url}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${account.key}` },
-    body,
+    body: new Uint8Array(body),
   });
   return { status: response.status, headers: response.headers, body: await response.json() };
 }

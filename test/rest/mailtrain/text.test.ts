@@ -42,7 +42,10 @@ async function raw(
   const response = await fetch(`${gateway.url}${pathAndQuery}${separator}access_token=${key}`, {
     method: init.body === undefined ? "GET" : "POST",
     headers: init.type ? { "content-type": init.type } : {},
-    body: init.body,
+    body:
+      typeof init.body === "string" || init.body === undefined
+        ? init.body
+        : new Uint8Array(init.body),
   });
   const text = await response.text();
   return {

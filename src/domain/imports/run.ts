@@ -157,6 +157,9 @@ async function execute(
             [accountId, imp.id, processed],
           ),
         );
+        // Awaited once staging ends; a run given up before then (a stop, a bad file) closes the
+        // lock's connection under it, and that rejection must not crash the process.
+        progress.catch(() => {});
         options.onProgress?.(processed, "reading");
       },
     });

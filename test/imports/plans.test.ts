@@ -9,10 +9,11 @@ import { startTestWorker, uploadOk, waitForImport } from "./fixtures.js";
 // 50,000 subscribers arrived after the last analyze of `subscribers`, and `import_rows` was
 // analysed while another import's rows were staged. Autovacuum is off in this database, so the
 // statistics are exactly those the test takes. The bounds are far above the normal figures (an
-// import ~10 s, a listing ~1 s on a loaded 2-core machine) and far below the quadratic plans'.
+// import ~10 s idle and ~35 s on a loaded 2-core machine, a listing ~1 s) and far below those
+// of the quadratic plans (the import's did not end in 5 minutes, the listing's in 3).
 
 const SEEDED = 50_000;
-const IMPORT_BOUND_MS = 120_000;
+const IMPORT_BOUND_MS = 180_000;
 const LIST_BOUND_MS = 30_000;
 
 let gateway: TestGateway;
@@ -81,6 +82,11 @@ async function waitForBotamp(publicId: string, timeoutMs: number) {
   }
 }
 
+interface Connection {
+  totalCount: number;
+  edges: { node: { email: string } }[];
+}
+
 async function count(query: ReturnType<typeof sql<{ n: string }>>): Promise<number> {
   const { rows } = await query.execute(gateway.database.db);
   return Number(rows[0].n);
@@ -135,7 +141,7 @@ describe("bulk plans after statistics taken at the wrong moment", () => {
     ).toBe(SEEDED);
   }, 300_000);
 
-  it("a freshly imported 50,000-row list is listed within the bound, by mailtrain and GraphQL", async () => {
+  it("a freshly imported 50,000-row list is listed within the bound, by mailtrain and GraphQL (its connection, and subscribers filtered by it)", async () => {
     const list = await gateway.graphql<{
       createList: { list: { id: string } };
     }>(
@@ -183,8 +189,11 @@ describe("bulk plans after statistics taken at the wrong moment", () => {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${account.key}` },
       body: JSON.stringify({
-        query: `query($id: ID!) { node(id: $id) { ... on List {
-          subscribers(first: 100) { totalCount edges { node { email } } } } } }`,
+        query: `query($id: ID!) {
+          node(id: $id) { ... on List {
+            subscribers(first: 100) { totalCount edges { node { email } } } } }
+          subscribers(first: 100, filter: { listId: $id }) { totalCount edges { node { email } } }
+        }`,
         variables: { id: listId },
       }),
       signal: AbortSignal.timeout(LIST_BOUND_MS),
@@ -192,12 +201,15 @@ describe("bulk plans after statistics taken at the wrong moment", () => {
     const connection = (await response.json()) as {
       errors?: unknown[];
       data?: {
-        node: { subscribers: { totalCount: number; edges: { node: { email: string } }[] } };
+        node: { subscribers: Connection };
+        subscribers: Connection;
       };
     };
     expect(connection.errors).toBeUndefined();
     expect(Date.now() - at).toBeLessThan(LIST_BOUND_MS);
     expect(connection.data?.node.subscribers.totalCount).toBe(SEEDED);
     expect(connection.data?.node.subscribers.edges).toHaveLength(100);
+    expect(connection.data?.subscribers.totalCount).toBe(SEEDED);
+    expect(connection.data?.subscribers.edges).toHaveLength(100);
   }, 300_000);
 });

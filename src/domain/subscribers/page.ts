@@ -42,6 +42,11 @@ function filtered(ctx: Context, filter: SubscriberFilter) {
     );
   }
   if (filter.status) query = query.where("subscribers.status", "=", filter.status);
+  // Each filter is a probe per subscriber (an EXISTS with an OFFSET stays a subplan rather than
+  // a join) keyed by the subscriber's own account and id, not by the account's id as a constant:
+  // right after an import, the statistics may not know the account or the list, and a join
+  // whose sides both look like one row may become a nested loop that reads the account's whole
+  // membership for each subscriber.
   if (filter.listId) {
     const listId = filter.listId;
     query = query.where(({ exists, selectFrom }) =>
@@ -49,10 +54,11 @@ function filtered(ctx: Context, filter: SubscriberFilter) {
         selectFrom("subscriptions")
           .innerJoin("lists", "lists.id", "subscriptions.list_id")
           .select(sql`1`.as("one"))
-          .where("subscriptions.account_id", "=", accountId)
+          .whereRef("subscriptions.account_id", "=", "subscribers.account_id")
           .whereRef("subscriptions.subscriber_id", "=", "subscribers.id")
-          .where("lists.account_id", "=", accountId)
-          .where("lists.public_id", "=", listId),
+          .whereRef("lists.account_id", "=", "subscribers.account_id")
+          .where("lists.public_id", "=", listId)
+          .offset(0),
       ),
     );
   }
@@ -63,10 +69,11 @@ function filtered(ctx: Context, filter: SubscriberFilter) {
         selectFrom("subscriber_tags")
           .innerJoin("tags", "tags.id", "subscriber_tags.tag_id")
           .select(sql`1`.as("one"))
-          .where("subscriber_tags.account_id", "=", accountId)
+          .whereRef("subscriber_tags.account_id", "=", "subscribers.account_id")
           .whereRef("subscriber_tags.subscriber_id", "=", "subscribers.id")
-          .where("tags.account_id", "=", accountId)
-          .where("tags.public_id", "=", tagId),
+          .whereRef("tags.account_id", "=", "subscribers.account_id")
+          .where("tags.public_id", "=", tagId)
+          .offset(0),
       ),
     );
   }

@@ -92,4 +92,24 @@ describe("POST contact: nesting and lengths", () => {
     expect(answer.body.data.total_valid).toBe(0);
     expect(await written(id)).toEqual(before);
   });
+
+  it("gives a contact with several problems every one of them in its reason", async () => {
+    const { sid, key, id } = await gateway.account("every-reason");
+    await createField(gateway, key, { name: "age", type: "NUMBER" });
+    await createField(gateway, key, { name: "city", type: "STRING", required: true });
+    const before = await written(id);
+    const answer = await client.post(sid, key, {
+      data: [{ email: "nope", first_name: "f".repeat(256), custom_fields: { age: "old" } }],
+    });
+    expect(answer.status, answer.text).toBe(202);
+    expect(answer.body.data.invalid_contacts[0].string).toBe(
+      [
+        'Invalid email: "nope"',
+        "first_name may be at most 255 characters",
+        'Invalid value for custom field "age": "old" is not a number',
+        'Custom field "city" is required',
+      ].join("; "),
+    );
+    expect(await written(id)).toEqual(before);
+  });
 });

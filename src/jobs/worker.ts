@@ -75,10 +75,14 @@ async function startPool(deps: WorkerDeps, tasks: TaskList, concurrency: number)
   const events = new EventEmitter() as WorkerEvents;
   let claiming: Promise<LivenessClaim> | null = null;
   let claimed = false;
+  let lost = false;
   events.on("pool:create", ({ workerPool }) => {
     claiming = claimLiveness(deps.pool, workerPool.id);
     claiming.then(
-      () => (claimed = true),
+      (claim) => {
+        claimed = true;
+        void claim.lost.then(() => (lost = true));
+      },
       () => {},
     );
   });
@@ -95,11 +99,12 @@ async function startPool(deps: WorkerDeps, tasks: TaskList, concurrency: number)
     taskList: tasks,
     events,
     // The workers lock no job before the pool's proof of life exists, or a sweep elsewhere could
-    // take that job for the job of a dead pool.
-    forbiddenFlags: () =>
-      claimed
-        ? null
-        : (claiming ?? Promise.reject(new Error("no worker pool yet"))).then(() => null),
+    // take that job for the job of a dead pool; nor once that proof is lost (the pool is stopping).
+    forbiddenFlags: () => {
+      if (lost) return Promise.reject(new Error("this worker lost its proof of life"));
+      if (claimed) return null;
+      return (claiming ?? Promise.reject(new Error("no worker pool yet"))).then(() => null);
+    },
     // A stop aborts running tasks at once (helpers.abortSignal): an import checks it between
     // batches and hands its job back rather than keep the process alive until it ends.
     gracefulShutdownAbortTimeout: 0,

@@ -10,6 +10,7 @@ import {
   isEnumType,
   isInputObjectType,
   isListType,
+  isNonNullType,
   isScalarType,
 } from "graphql";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -31,43 +32,70 @@ const HOSTILE: [string, string][] = [
   ["global id of nothing", Buffer.from("Nothing:\u0000").toString("base64")],
 ];
 
-/** A value for an input type with `text` in every string-like leaf, nested a few levels. */
-function fill(type: GraphQLInputType, text: string, depth = 0): unknown {
+/** A value each scalar takes, so that a hostile leaf is the only thing wrong with a request. */
+function benign(scalar: string, path: string): unknown {
+  if (scalar === "Date") return "2000-01-01";
+  if (scalar === "DateTime") return "2000-01-01T00:00:00Z";
+  if (scalar === "JSON") return "plain";
+  const name = path.toLowerCase();
+  if (name.includes("timezone")) return "UTC";
+  if (name.includes("phone")) return "+15551234567";
+  if (name.includes("email")) return "probe@example.com";
+  return "probe";
+}
+
+/**
+ * A value for an input type: `hostile` at the string-like leaf whose path is `target` (every
+ * such leaf when `target` is "*"), a plain address elsewhere. Paths found are added to `leaves`.
+ */
+function fill(
+  type: GraphQLInputType,
+  hostile: string,
+  target: string,
+  path: string,
+  leaves: string[],
+  depth = 0,
+): unknown {
   const inner = getNullableType(type);
-  if (isListType(inner)) return [fill(inner.ofType, text, depth)];
+  if (isListType(inner)) return [fill(inner.ofType, hostile, target, `${path}.0`, leaves, depth)];
   if (isEnumType(inner)) return inner.getValues()[0]?.name;
   if (isInputObjectType(inner)) {
     if (depth > 3) return {};
     return Object.fromEntries(
       Object.values(inner.getFields()).map((field) => [
         field.name,
-        fill(field.type, text, depth + 1),
+        fill(field.type, hostile, target, `${path}.${field.name}`, leaves, depth + 1),
       ]),
     );
   }
-  if (isScalarType(inner)) {
-    switch (inner.name) {
-      case "Int":
-        return 1;
-      case "Float":
-        return 1.5;
-      case "Boolean":
-        return true;
-      case "File":
-        return null;
-      case "JSON":
-        return { text, nested: [text] };
-      default:
-        return text;
-    }
+  if (!isScalarType(inner)) return null;
+  switch (inner.name) {
+    case "Int":
+      return 1;
+    case "Float":
+      return 1.5;
+    case "Boolean":
+      return true;
+    case "File":
+      return null;
   }
-  return null;
+  leaves.push(path);
+  if (target !== "*" && target !== path) {
+    // Left out when it may be, so that only the hostile leaf can be wrong.
+    return isNonNullType(type) ? benign(inner.name, path) : undefined;
+  }
+  return inner.name === "JSON" ? { text: hostile, nested: [hostile] } : hostile;
 }
 
-function argumentsOf(field: GraphQLField<unknown, unknown>, text: string) {
-  return Object.fromEntries(
-    field.args.map((arg: GraphQLArgument) => [arg.name, fill(arg.type, text)]),
+function argumentsOf(field: GraphQLField<unknown, unknown>, hostile: string, target: string) {
+  const leaves: string[] = [];
+  const values = Object.fromEntries(
+    field.args.map((arg: GraphQLArgument) => [
+      arg.name,
+      fill(arg.type, hostile, target, arg.name, leaves),
+    ]),
   );
+  return { values, leaves };
 }
 
 /** `field(a: $a, …) { __typename }` with the variables declared from the field's own arguments. */
@@ -101,34 +129,41 @@ it("answers hostile text in every argument of every field with coded errors, nev
   ].filter(([, field]) => field.args.length > 0);
   expect(fields.length).toBeGreaterThan(20);
 
-  const failures: string[] = [];
+  const requests: [string, string, Record<string, unknown>][] = [];
   for (const [kind, field] of fields) {
-    for (const [what, text] of HOSTILE) {
-      const document = operation(kind, field);
-      const variables = argumentsOf(field, text);
-      const answer = await fetch(`${gateway.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-        body: JSON.stringify({ query: document, variables }),
-      });
-      const text_ = await answer.text();
-      let body: { errors?: { message: string; extensions?: { code?: string } }[] } = {};
-      try {
-        body = JSON.parse(text_);
-      } catch {
-        failures.push(
-          `${field.name} (${what}): ${answer.status}, not JSON: ${text_.slice(0, 120)}`,
-        );
-        continue;
+    const document = operation(kind, field);
+    const { leaves } = argumentsOf(field, "", "*");
+    for (const [what, hostile] of HOSTILE) {
+      // Every leaf hostile at once, then each leaf alone among plain values, so that a check on
+      // one field cannot hide a missing check on another.
+      for (const target of ["*", ...leaves]) {
+        const { values } = argumentsOf(field, hostile, target);
+        requests.push([`${field.name} ${target} (${what})`, document, values]);
       }
-      const uncoded = (body.errors ?? []).filter(
-        (error) => !error.extensions?.code || error.extensions.code === "INTERNAL_SERVER_ERROR",
-      );
-      if (answer.status >= 500 || uncoded.length > 0) {
-        failures.push(
-          `${field.name} (${what}): ${answer.status} ${JSON.stringify(uncoded).slice(0, 200)}`,
-        );
-      }
+    }
+  }
+  expect(requests.length).toBeGreaterThan(200);
+
+  const failures: string[] = [];
+  for (const [name, document, variables] of requests) {
+    const answer = await fetch(`${gateway.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: document, variables }),
+    });
+    const text = await answer.text();
+    let body: { errors?: { message: string; extensions?: { code?: string } }[] } = {};
+    try {
+      body = JSON.parse(text);
+    } catch {
+      failures.push(`${name}: ${answer.status}, not JSON: ${text.slice(0, 120)}`);
+      continue;
+    }
+    const uncoded = (body.errors ?? []).filter(
+      (error) => !error.extensions?.code || error.extensions.code === "INTERNAL_SERVER_ERROR",
+    );
+    if (answer.status >= 500 || uncoded.length > 0) {
+      failures.push(`${name}: ${answer.status} ${JSON.stringify(uncoded).slice(0, 200)}`);
     }
   }
   expect(failures).toEqual([]);

@@ -7,11 +7,14 @@ import { createMailer } from "../mail/mailer.js";
 import { installJobQueue, startWorker } from "./worker.js";
 
 // `npm run worker`: a process that only runs jobs, beside HTTP processes started with WORKER=off.
-// config → database → migrations → worker; SIGINT/SIGTERM let running jobs finish, then stop.
+// config → database → migrations → worker; SIGINT/SIGTERM hand running jobs back (worker.ts),
+// then stop.
 
 const config = loadConfigOrExit();
 
 const log = createLogger(config.LOG_LEVEL);
+
+const STOP_LIMIT_MS = 25_000;
 
 try {
   const server = await openDatabaseServer(config, log);
@@ -32,6 +35,11 @@ try {
     if (stopping) return;
     stopping = true;
     log.info({ reason }, "worker stopping");
+    // As for the server (main.ts): a stop that hangs must not outlast a supervisor's grace period.
+    setTimeout(() => {
+      log.error({ waitedMs: STOP_LIMIT_MS }, "stop did not finish in time: exiting");
+      process.exit(1);
+    }, STOP_LIMIT_MS).unref();
     await runner.stop().catch((error: unknown) => log.error({ err: error }, "worker stop failed"));
     await db.destroy();
     await server.stop();

@@ -117,6 +117,33 @@ describe("GraphQL: strings are bounded", () => {
   });
 });
 
+describe("GraphQL: an API key's label is bounded", () => {
+  it("refuses a 100 kB label, which used to fail in its unique index, and issues no key", async () => {
+    const { key, id } = await gateway.account("label-bounds");
+    const keys = async () =>
+      (
+        await gateway.database.db
+          .selectFrom("api_keys")
+          .select("id")
+          .where("account_id", "=", id)
+          .execute()
+      ).length;
+    const before = await keys();
+    const result = await mutate(
+      gateway,
+      key,
+      "createApiKey",
+      { label: "l".repeat(100_000) },
+      "secret",
+    );
+    expect(result.__typename).toBe("ValidationError");
+    expect(result.issues).toEqual([
+      { path: ["label"], message: "label may be at most 255 characters" },
+    ]);
+    expect(await keys()).toBe(before);
+  });
+});
+
 describe("GraphQL: JSON values are bounded in depth", () => {
   const CREATE = `mutation($input: CreateSubscriberInput!) { createSubscriber(input: $input) {
     __typename ... on ValidationError { issues { path message } } } }`;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Transaction } from "kysely";
 import type { DB } from "../../db/database.js";
 import type { Account, ApiKeyRow, Database } from "../../db/types.js";
+import { MAX_SHORT_TEXT, tooLong } from "../bounds.js";
 import type { ApiKeyIdentity } from "../context.js";
 import { NotFound, Validation } from "../errors.js";
 import { ALL_SCOPES, isScope, type Scope } from "./scopes.js";
@@ -58,6 +59,9 @@ export async function issueKeyIn(
 ): Promise<IssuedKey> {
   const scopes = parseScopes(options.scopes);
   const label = options.label?.trim() || null;
+  // The label is in a unique index: a long one would fail there, as a 500.
+  if (label !== null && label.length > MAX_SHORT_TEXT)
+    throw Validation.of(["label"], `label ${tooLong(MAX_SHORT_TEXT)}`);
   const secret = randomBytes(20).toString("hex");
   if (label !== null) {
     await trx

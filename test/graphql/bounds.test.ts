@@ -117,6 +117,35 @@ describe("GraphQL: strings are bounded", () => {
   });
 });
 
+describe("GraphQL: every problem at once", () => {
+  it("lists a bad email's row's other problems and the other rows' in one upsert", async () => {
+    const { key, id } = await gateway.account("upsert-all-problems");
+    const before = await snapshot(gateway, id);
+    const result = await mutate(
+      gateway,
+      key,
+      "upsertSubscribers",
+      {
+        subscribers: [
+          { email: "nope", birthday: "2023-02-30", lastName: "l".repeat(256) },
+          { email: "fine@example.com", firstName: "f".repeat(256) },
+          { email: "FINE@example.com" },
+        ],
+      },
+      "createdCount",
+    );
+    expect(result.__typename).toBe("ValidationError");
+    expect(paths(result.issues)).toEqual([
+      "input.subscribers.0.email",
+      "input.subscribers.0.lastName",
+      "input.subscribers.0.birthday",
+      "input.subscribers.1.firstName",
+      "input.subscribers.2.email",
+    ]);
+    expect(await snapshot(gateway, id)).toEqual(before);
+  });
+});
+
 describe("GraphQL: an API key's label is bounded", () => {
   it("refuses a 100 kB label, which used to fail in its unique index, and issues no key", async () => {
     const { key, id } = await gateway.account("label-bounds");

@@ -11,13 +11,32 @@ export interface TagPlan {
   tagIds: readonly string[];
   /** Whether the file has a `tags` column (otherwise no row carries names). */
   rowTags: boolean;
+  /** More rows than a few: joins are hash joins (see mergeStaged). */
+  bulk: boolean;
+}
+
+/**
+ * Joins `s`, with its `id`, to each staged row `r`: the account's subscriber of that email.
+ * For a bulk import, a plain join (hash joins only in the merge). For a few rows, a probe of
+ * the email index per row: a lateral subquery with an OFFSET is planned apart, keyed by the
+ * row's account and email as parameters, so that no estimate of the account's size (wrong
+ * right after an import) can make it read the whole account for each row instead.
+ */
+export function subscriberOfRow(bulk: boolean): string {
+  return bulk
+    ? "join subscribers s on s.account_id = r.account_id and lower(s.email) = lower(r.email)"
+    : `cross join lateral (
+        select x.id from subscribers x
+        where x.account_id = r.account_id and lower(x.email) = lower(r.email)
+        offset 0
+      ) s`;
 }
 
 /** The staged rows that became (or matched) a subscriber, with that subscriber's id. */
-const IMPORTED = `
+const imported = (bulk: boolean) => `
   select distinct on (lower(r.email)) r.row_number, r.tags, s.id as subscriber_id
   from import_rows r
-  join subscribers s on s.account_id = $1 and lower(s.email) = lower(r.email)
+  ${subscriberOfRow(bulk)}
   where r.account_id = $1 and r.import_id = $2
     and not exists (
       select 1 from import_errors e
@@ -31,7 +50,10 @@ export async function applyImportTags(client: pg.PoolClient, plan: TagPlan): Pro
     `create temporary table import_tagged
        (row_number integer, tags jsonb, subscriber_id bigint) on commit drop`,
   );
-  await client.query(`insert into import_tagged ${IMPORTED}`, [plan.accountId, plan.importId]);
+  await client.query(`insert into import_tagged ${imported(plan.bulk)}`, [
+    plan.accountId,
+    plan.importId,
+  ]);
   await client.query("analyze import_tagged");
   if (plan.tagIds.length > 0) {
     await client.query(

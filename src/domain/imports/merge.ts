@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { applyImportTags } from "./merge-tags.js";
+import { applyImportTags, subscriberOfRow } from "./merge-tags.js";
 import { completedReport, queueMailOn, rejectedRows } from "./report.js";
 import { copyText, type RowError } from "./rows.js";
 
@@ -64,7 +64,7 @@ export async function mergeStaged(client: pg.PoolClient, plan: MergePlan): Promi
     // lock until the commit.)
     if (bulk) await client.query("set local enable_nestloop = off");
     await copyErrors(client, accountId, importId, plan.parseErrors);
-    const upsert = upsertQuery(plan);
+    const upsert = upsertQuery(plan, bulk);
     const [counts] = (
       await client.query<{
         duplicates: number;
@@ -79,7 +79,7 @@ export async function mergeStaged(client: pg.PoolClient, plan: MergePlan): Promi
         `insert into subscriptions (account_id, list_id, subscriber_id, source)
          select distinct $1::bigint, $3::bigint, s.id, 'import'
          from import_rows r
-         join subscribers s on s.account_id = $1 and lower(s.email) = lower(r.email)
+         ${subscriberOfRow(bulk)}
          where r.account_id = $1 and r.import_id = $2
          on conflict (account_id, list_id, subscriber_id) do nothing`,
         [accountId, importId, plan.listId],
@@ -90,6 +90,7 @@ export async function mergeStaged(client: pg.PoolClient, plan: MergePlan): Promi
       importId,
       tagIds: plan.tagIds,
       rowTags: plan.rowTags,
+      bulk,
     });
     const result = {
       created: counts.created,
@@ -129,7 +130,7 @@ export async function mergeStaged(client: pg.PoolClient, plan: MergePlan): Promi
  * Rows go in sorted by email, so every index of subscribers is filled in order rather than at
  * random places.
  */
-function upsertQuery(plan: MergePlan): { text: string; values: unknown[] } {
+function upsertQuery(plan: MergePlan, bulk: boolean): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   // Each value becomes a typed placeholder, so only the parts this plan uses are sent.
   const param = (value: unknown, type: string) => {
@@ -177,6 +178,11 @@ function upsertQuery(plan: MergePlan): { text: string; values: unknown[] } {
         ),
       }
     : null;
+  // A bulk import anti-joins by hash; a few rows probe the email index each, keyed by
+  // parameters rather than the account's id (see subscriberOfRow).
+  const knownEmail = bulk
+    ? `x.account_id = ${account} and lower(x.email) = lower(st.email)`
+    : "x.account_id = st.account_id and lower(x.email) = lower(st.email) offset 0";
   const incomplete = required
     ? `incomplete as (
       insert into import_errors (account_id, import_id, row_number, email, message)
@@ -188,10 +194,7 @@ function upsertQuery(plan: MergePlan): { text: string; values: unknown[] } {
       from staged st
       where st.row_number = st.first_row
         and not (st.custom_values ?& ${required.ids})
-        and not exists (
-          select 1 from subscribers x
-          where x.account_id = ${account} and lower(x.email) = lower(st.email)
-        )
+        and not exists (select 1 from subscribers x where ${knownEmail})
       returning row_number
     ),`
     : "";
@@ -205,7 +208,7 @@ function upsertQuery(plan: MergePlan): { text: string; values: unknown[] } {
     )`;
   const text = `
     with staged as (
-      select row_number, email, first_name, last_name, phone, timezone, custom_values,
+      select account_id, row_number, email, first_name, last_name, phone, timezone, custom_values,
         job_title, company, country, address, website, postal_code, birthday,
         first_value(row_number) over (partition by lower(email) order by row_number) as first_row,
         row_number() over (order by lower(email), row_number) as seq

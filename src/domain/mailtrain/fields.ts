@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { ListRow, MailtrainFieldType } from "../../db/types.js";
-import { MAX_DESCRIPTION, MAX_SHORT_TEXT } from "../bounds.js";
+import { MAX_DESCRIPTION, MAX_SHORT_TEXT, tooLong } from "../bounds.js";
 import type { Context, Queryable } from "../context.js";
 import { Conflict, Validation, violatedUniqueIndex } from "../errors.js";
 import { columnNameOf, mergeTagOf } from "../fields/names.js";
@@ -68,15 +68,9 @@ export async function createMailtrainField(
   if (name.length > MAX_NAME)
     throw Validation.of(["NAME"], `NAME may be at most ${MAX_NAME} characters`);
   if (input.description.length > MAX_DESCRIPTION)
-    throw Validation.of(
-      ["DESCRIPTION"],
-      `DESCRIPTION may be at most ${MAX_DESCRIPTION} characters`,
-    );
+    throw Validation.of(["DESCRIPTION"], `DESCRIPTION ${tooLong(MAX_DESCRIPTION)}`);
   if (input.groupTemplate.length > MAX_SHORT_TEXT)
-    throw Validation.of(
-      ["GROUP_TEMPLATE"],
-      `GROUP_TEMPLATE may be at most ${MAX_SHORT_TEXT} characters`,
-    );
+    throw Validation.of(["GROUP_TEMPLATE"], `GROUP_TEMPLATE ${tooLong(MAX_SHORT_TEXT)}`);
   const mergeTag = mergeTagOf(name);
   const defaultValue = defaultOf(type, input.default);
 

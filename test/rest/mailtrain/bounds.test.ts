@@ -69,7 +69,7 @@ describe("mailtrain: strings are bounded", () => {
     });
     expect(reply).toMatchObject({
       status: 400,
-      body: { error: "DESCRIPTION may be at most 2000 characters", data: [] },
+      body: { error: "DESCRIPTION may be at most 2,000 characters", data: [] },
     });
     expect(await rows("custom_fields")).toBe(before);
   });

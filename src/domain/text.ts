@@ -27,6 +27,16 @@ export interface Unstorable {
   problem: TextProblem;
 }
 
+/**
+ * Only what JSON decodes to is looked into: an uploaded File, a Buffer or a Date is not walked
+ * (a 256 MB upload would be walked byte by byte); whoever stores their text checks it.
+ */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object") return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
 interface Visit {
   value: unknown;
   key: string | number | null;
@@ -56,7 +66,7 @@ export function findUnstorable(root: unknown, max = 20): Unstorable[] {
       for (let index = value.length - 1; index >= 0; index--) {
         stack.push({ value: value[index], key: index, parent: visit });
       }
-    } else if (value !== null && typeof value === "object") {
+    } else if (isPlainObject(value)) {
       const entries = Object.entries(value);
       for (let index = entries.length - 1; index >= 0; index--) {
         const [key, child] = entries[index] as [string, unknown];

@@ -200,3 +200,24 @@ describe("requests yoga would answer without GraphQL's format", () => {
     });
   });
 });
+
+describe("uploads", () => {
+  it("refuses a file name with a NUL, and stores no import", async () => {
+    const form = new FormData();
+    form.set(
+      "operations",
+      JSON.stringify({
+        query:
+          "mutation($input: ImportSubscribersInput!) { importSubscribers(input: $input) { __typename ... on Error { message } } }",
+        variables: { input: { file: null } },
+      }),
+    );
+    form.set("map", JSON.stringify({ 0: ["variables.input.file"] }));
+    form.set("0", new Blob(["email\na@x.example\n"], { type: "text/csv" }), "pe\u0000ople.csv");
+    const answer = await send({ method: "POST", body: form });
+    expect(answer.status, answer.text).toBeLessThan(500);
+    expect(answer.text).toMatch(/NUL/);
+    const imports = await gateway.database.db.selectFrom("imports").select("id").execute();
+    expect(imports).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import type { ImportRow } from "../../db/types.js";
 import type { Context, Queryable } from "../context.js";
-import { NotFound } from "../errors.js";
+import { NotFound, Validation } from "../errors.js";
+import { describeProblem, textProblem } from "../text.js";
 import { columnsOf, csvLines } from "./csv-text.js";
 
 // Entry points of the import pipeline (file or rows → import_chunks → job → one merge):
@@ -120,6 +121,10 @@ async function createWith(
   counter: { rows: number } | null,
 ): Promise<ImportRow> {
   const accountId = ctx.account.id;
+  // A multipart file name is the client's text like any other: a NUL would reach Postgres.
+  const nameProblem = input.filename ? textProblem(input.filename) : null;
+  if (nameProblem)
+    throw Validation.of(["filename"], `the file name ${describeProblem(nameProblem)}`);
   return ctx.db.transaction().execute(async (trx) => {
     const created = await trx
       .insertInto("imports")

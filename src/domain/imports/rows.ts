@@ -111,6 +111,15 @@ export function rowEncoder(
 
   return (record, row) => {
     const email = (record[emailAt] ?? "").trim();
+    // A NUL past the file's first 8 KB (those are checked whole) is no text Postgres can hold:
+    // the row is refused, where dropping the NUL would store another text than the file's.
+    if (record.some((cell) => cell.includes("\0"))) {
+      return {
+        row,
+        email: email.includes("\0") ? null : email || null,
+        message: "contains a NUL character (\\u0000)",
+      };
+    }
     if (!isEmail(email)) {
       return email === ""
         ? { row, email: null, message: "email is missing" }

@@ -350,16 +350,21 @@ describe("importSubscribers over a GraphQL multipart upload, run by graphile-wor
     expect(error.message).toMatch(/never closed/);
   });
 
-  it("keeps backslashes, tabs and line breaks inside values exactly; drops NUL characters", async () => {
+  it("keeps backslashes, tabs and line breaks inside values exactly; refuses a row with a NUL", async () => {
     const { id: accountId, key } = await gateway.account("escapes");
     const notes = await field(accountId, "Notes", "string");
     const filler = `${"x".repeat(9000)}@example.com`;
-    const csv = `email,last_name,notes\n${filler},Filler,\nwin@example.com,"C:\\new\\table","line one\r\nline\ttwo \\N \\. \u0000end"\n`;
+    const csv = `email,last_name,notes\n${filler},Filler,\nwin@example.com,"C:\\new\\table","line one\r\nline\ttwo \\N \\. end"\nnul@example.com,Nul,"a \u0000b"\n`;
     const done = await waitForImport(gateway, key, (await uploadOk(gateway, key, csv)).id);
-    expect(done).toMatchObject({ status: "COMPLETED", created: 1, invalid: 1 });
-    const [person] = (await subscribersOf(accountId)).filter((s) => s.email === "win@example.com");
+    expect(done).toMatchObject({ status: "COMPLETED", created: 1, invalid: 2 });
+    const people = await subscribersOf(accountId);
+    expect(people.map((s) => s.email)).toEqual(["win@example.com"]);
+    const [person] = people;
     expect(person.last_name).toBe("C:\\new\\table");
     expect(person.custom_values).toEqual({ [notes]: "line one\r\nline\ttwo \\N \\. end" });
+    const errors = (await errorsOf(key, done.id)).edges.map((edge) => edge.node);
+    expect(errors.map((error) => error.row)).toEqual([1, 3]);
+    expect(errors.find((error) => error.row === 3)?.message).toMatch(/NUL/);
   });
 
   it("fails a file that is not CSV or has no email column, with a reason, and never retries it", async () => {

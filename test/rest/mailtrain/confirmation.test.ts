@@ -225,8 +225,9 @@ describe("REQUIRE_CONFIRMATION", () => {
 
   it("keeps one pending confirmation for 50 requests at once, mails once, then once a minute", async () => {
     const email = "eager@example.com";
-    const mailsTo = () =>
-      smtp.received.filter((mail) => JSON.stringify(mail.to).includes(email)).length;
+    // Whichever of the two spellings commits first is the address the mail goes to.
+    const isToEmail = (mail: ParsedMail) => JSON.stringify(mail.to).toLowerCase().includes(email);
+    const mailsTo = () => smtp.received.filter(isToEmail).length;
     /** Every queued mail has been sent (or has failed): nothing more can arrive. */
     const mailsSettled = async () => {
       const deadline = Date.now() + 60_000;
@@ -258,8 +259,8 @@ describe("REQUIRE_CONFIRMATION", () => {
       .where(sql<string>`lower(email)`, "=", email)
       .execute();
     expect(pending).toEqual([{ public_id: confirmationId }]);
-    const first = await mailTo(email);
     await mailsSettled();
+    const first = smtp.received.find(isToEmail) as ParsedMail;
     expect(mailsTo()).toBe(1);
     expect(linkIn(first)).toBe(`${gateway.url}/subscription/confirm/${confirmationId}`);
 
@@ -280,7 +281,7 @@ describe("REQUIRE_CONFIRMATION", () => {
     expect(again.body.data.id).toBe(confirmationId);
     await mailsSettled();
     expect(mailsTo()).toBe(2);
-    const second = smtp.received.filter((mail) => JSON.stringify(mail.to).includes(email))[1];
+    const second = smtp.received.filter(isToEmail)[1];
 
     // The link of the latest mail works and applies the latest request.
     const page = await follow(linkIn(second));

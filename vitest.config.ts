@@ -17,5 +17,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // vitest runs cores − 1 files at once: one on a 2-core machine. The files mostly wait (on
+    // Postgres, on servers they spawn, on workers), so four at once take ~half the time there.
+    maxWorkers: 4,
   },
 });

@@ -1,5 +1,4 @@
 import { rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
@@ -8,6 +7,7 @@ import { startEmbeddedPostgres } from "../../src/db/embedded.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
 import { installJobQueue } from "../../src/jobs/worker.js";
 import { createLogger } from "../../src/log.js";
+import { freePort } from "./process.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -16,20 +16,6 @@ declare module "vitest" {
     /** A migrated database each test file copies its own database from. */
     templateDatabase: string;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 function withDatabase(url: string, database: string): string {

@@ -5,6 +5,7 @@ import { createImport } from "../../src/domain/imports/create.js";
 import { jobs } from "../../src/jobs/queue.js";
 import { createLogger } from "../../src/log.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { importRow } from "../helpers/imports.js";
 import { killHard, type ServerProcess, startServerProcess, until } from "../helpers/process.js";
 import { startTestSmtp, type TestSmtp } from "../helpers/smtp.js";
 
@@ -46,14 +47,6 @@ function generate(): { csv: string; valid: number; invalid: number } {
   return { csv: `${lines.join("\n")}\n`, valid: ROWS - invalid, invalid };
 }
 
-function importRow(id: string) {
-  return database.db
-    .selectFrom("imports")
-    .selectAll()
-    .where("id", "=", id)
-    .executeTakeFirstOrThrow();
-}
-
 async function importJob(key: string) {
   const { rows } = await sql<{ locked_by: string | null; attempts: number }>`
     select locked_by, attempts from graphile_worker.jobs where key = ${key}`.execute(database.db);
@@ -80,13 +73,13 @@ describe("an import whose server is killed half-way", () => {
     // Staging has begun: the first progress update (every 50,000 rows) is in.
     await until(
       () => `the server to read rows (output: ${first.output()})`,
-      async () => ((await importRow(created.id)).processed > 0 ? true : null),
+      async () => ((await importRow(database.db, created.id)).processed > 0 ? true : null),
       180_000,
     );
     await killHard(first);
     server = undefined;
 
-    const interrupted = await importRow(created.id);
+    const interrupted = await importRow(database.db, created.id);
     expect(interrupted.status).toBe("running");
     expect(interrupted.processed).toBeLessThan(ROWS);
     const dead = await importJob(jobKey);
@@ -116,7 +109,7 @@ describe("an import whose server is killed half-way", () => {
     const done = await until(
       "the import to finish",
       async () => {
-        const row = await importRow(created.id);
+        const row = await importRow(database.db, created.id);
         return row.status === "completed" || row.status === "failed" ? row : null;
       },
       180_000,

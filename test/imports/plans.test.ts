@@ -1,6 +1,7 @@
 import type { Runner } from "graphile-worker";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importEnded } from "../helpers/imports.js";
 import { startTestGateway, type TestGateway } from "../helpers/server.js";
 import { startTestWorker, uploadOk, waitForImport } from "./fixtures.js";
 
@@ -68,20 +69,6 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-async function waitForBotamp(publicId: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const row = await gateway.database.db
-      .selectFrom("imports")
-      .selectAll()
-      .where("public_id", "=", publicId)
-      .executeTakeFirstOrThrow();
-    if (row.status === "completed" || row.status === "failed") return row;
-    if (Date.now() > deadline) throw new Error(`import ${publicId} still ${row.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 interface Connection {
   totalCount: number;
   edges: { node: { email: string } }[];
@@ -113,7 +100,7 @@ describe("bulk plans after statistics taken at the wrong moment", () => {
     expect(response.status).toBe(200);
     const accepted = (await response.json()) as { import_id: string };
 
-    const done = await waitForBotamp(accepted.import_id, IMPORT_BOUND_MS);
+    const done = await importEnded(gateway.database.db, accepted.import_id, IMPORT_BOUND_MS);
     const elapsed = Date.now() - started;
     expect(done).toMatchObject({
       status: "completed",

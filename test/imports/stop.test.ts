@@ -5,6 +5,7 @@ import { createImport } from "../../src/domain/imports/create.js";
 import { jobs } from "../../src/jobs/queue.js";
 import { createLogger } from "../../src/log.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { importRow } from "../helpers/imports.js";
 import { killHard, type ServerProcess, startServerProcess, until } from "../helpers/process.js";
 
 // SIGTERM while the worker runs a long import: the process stops within a supervisor's grace
@@ -42,14 +43,6 @@ async function queueImport(tag: string) {
   return { accountId: account.id, id: created.id, jobKey: `import:${created.public_id}` };
 }
 
-function importRow(id: string) {
-  return database.db
-    .selectFrom("imports")
-    .selectAll()
-    .where("id", "=", id)
-    .executeTakeFirstOrThrow();
-}
-
 async function stopWithSigterm(): Promise<{ code: number | null; ms: number; output: string }> {
   const running = server as ServerProcess;
   const started = Date.now();
@@ -66,7 +59,7 @@ async function stopWithSigterm(): Promise<{ code: number | null; ms: number; out
 
 /** Stopped: the import is still to do, its job free, due now, with no attempt spent. */
 async function expectHandedBack(imp: { id: string; jobKey: string }) {
-  expect(await importRow(imp.id)).toMatchObject({ status: "running", failure: null });
+  expect(await importRow(database.db, imp.id)).toMatchObject({ status: "running", failure: null });
   const { rows } = await sql<{ locked_by: string | null; attempts: number; due: boolean }>`
     select locked_by, attempts, run_at <= now() as due
     from graphile_worker.jobs where key = ${imp.jobKey}`.execute(database.db);
@@ -77,7 +70,7 @@ async function expectCompletedOnce(imp: { id: string; accountId: string }) {
   const done = await until(
     "the import to finish",
     async () => {
-      const row = await importRow(imp.id);
+      const row = await importRow(database.db, imp.id);
       return row.status === "completed" || row.status === "failed" ? row : null;
     },
     180_000,
@@ -98,7 +91,7 @@ describe("SIGTERM during a long import", () => {
     const imp = await queueImport("staging");
     await until(
       "staging to begin",
-      async () => ((await importRow(imp.id)).processed > 0 ? true : null),
+      async () => ((await importRow(database.db, imp.id)).processed > 0 ? true : null),
       180_000,
     );
     const stop = await stopWithSigterm();
@@ -116,7 +109,7 @@ describe("SIGTERM during a long import", () => {
     await until(
       "the merge to run",
       async () => {
-        if ((await importRow(imp.id)).status === "completed") {
+        if ((await importRow(database.db, imp.id)).status === "completed") {
           throw new Error("the import ended before the stop");
         }
         const { rows } = await sql<{ n: number }>`

@@ -5,21 +5,13 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { freePort } from "../helpers/process.js";
 
 // The real server, as `npm start` runs it: embedded PostgreSQL under a DATA_DIR of its own (inside
 // the project, so the `postgres` system user can reach it when the suite runs as root).
 const root = path.resolve(".data-test", `proc-${randomBytes(4).toString("hex")}`);
 const dataDir = path.join(root, "a");
 const clusterDir = (dir = dataDir) => path.join(dir, "pg");
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || !address) throw new Error("no port");
-  return address.port;
-}
 
 interface Server {
   child: ChildProcess;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../../../src/jobs/worker.js";
 import { createLogger } from "../../../src/log.js";
 import { createMailer } from "../../../src/mail/mailer.js";
+import { importEnded } from "../../helpers/imports.js";
 import { startTestGateway, type TestGateway } from "../../helpers/server.js";
 import { startTestSmtp, type TestSmtp } from "../../helpers/smtp.js";
 import { expectError, graphqlSubscriber, MANY, post, snapshot } from "./fixtures.js";
@@ -30,20 +31,6 @@ afterAll(async () => {
   await smtp?.close();
   await gateway?.close();
 });
-
-async function finished(publicId: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const row = await gateway.database.db
-      .selectFrom("imports")
-      .selectAll()
-      .where("public_id", "=", publicId)
-      .executeTakeFirstOrThrow();
-    if (row.status === "completed" || row.status === "failed") return row;
-    if (Date.now() > deadline) throw new Error(`import ${publicId} did not finish`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("POST /api/subscribers/create_or_update_many", () => {
   it("accepts at once, imports with the first duplicate winning, mails the report", async () => {
@@ -75,7 +62,7 @@ describe("POST /api/subscribers/create_or_update_many", () => {
     });
     expect(response.body.import_id).toMatch(/^[0-9a-f]{32}$/);
 
-    const done = await finished(response.body.import_id);
+    const done = await importEnded(gateway.database.db, response.body.import_id);
     expect(done).toMatchObject({
       status: "completed",
       source: "botamp",
@@ -158,7 +145,7 @@ describe("POST /api/subscribers/create_or_update_many", () => {
     // Another account's key imports into that account, never this one.
     const theirs = await post(gateway, MANY, good, other.key);
     expect(theirs.status).toBe(200);
-    await finished(theirs.body.import_id);
+    await importEnded(gateway.database.db, theirs.body.import_id);
     expect(await snapshot(gateway, id)).toEqual(state);
   });
 
@@ -202,13 +189,18 @@ describe("POST /api/subscribers/create_or_update_many", () => {
       birthday: "1990-01-01",
       tags: ["load"],
     }));
-    const started = performance.now();
     const response = await post(gateway, MANY, { subscribers }, key);
-    const acceptMs = performance.now() - started;
     expect(response.status).toBe(200);
     expect(response.body.subscribers).toBe(100_000);
-    expect(acceptMs).toBeLessThan(15_000);
-    const done = await finished(response.body.import_id, 120_000);
+    // Answered before the rows are written, not after (no clock: a loaded machine is slow at both).
+    const accepted = await gateway.database.db
+      .selectFrom("imports")
+      .select(["status", "created"])
+      .where("public_id", "=", response.body.import_id)
+      .executeTakeFirstOrThrow();
+    expect(accepted).toMatchObject({ created: 0 });
+    expect(["queued", "running"]).toContain(accepted.status);
+    const done = await importEnded(gateway.database.db, response.body.import_id);
     expect(done).toMatchObject({
       status: "completed",
       total: 100_000,

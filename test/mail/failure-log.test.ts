@@ -91,3 +91,50 @@ it("logs a refused confirmation mail by job id, never with its link", async () =
   expect(all).not.toContain(confirmationId);
   expect(all).not.toContain(key);
 });
+
+it("without SMTP_URL, logs a mail's recipient and subject at info and its text only at debug", async () => {
+  const { key } = await gateway.account("no-smtp");
+  const { cid } = await graphqlList(gateway, key, "Daily");
+  const logged: { level: number; msg: string; [field: string]: unknown }[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) logged.push(JSON.parse(line));
+      done();
+    },
+  });
+  const log = pino({ level: "trace" }, sink);
+  // The worker of this file sends through the refusing SMTP server: this one runs the same job
+  // queue with the mailer a setup without SMTP_URL gets, and alone takes the mail below.
+  await worker.stop();
+  worker = await startWorker({
+    db: gateway.database.db,
+    pool: gateway.database.pool,
+    log,
+    mailer: createMailer(undefined, "Gateway <gateway@example.com>", log),
+  });
+  // The refused mail of the test above stays failed: it must not be retried through this mailer.
+  await gateway.database.pool.query(
+    "select graphile_worker.permanently_fail_jobs(array(select id from graphile_worker.jobs), 'test over')",
+  );
+  const reply = await fetch(`${base}/api/subscribe/${cid}?access_token=${key}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "EMAIL=grace%40example.com&REQUIRE_CONFIRMATION=yes",
+  });
+  const confirmationId = ((await reply.json()) as { data: { id: string } }).data.id;
+
+  const deadline = Date.now() + 60_000;
+  while (!logged.some((entry) => entry.msg === "mail not sent (no SMTP_URL)")) {
+    if (Date.now() > deadline) throw new Error(`no mail logged:\n${JSON.stringify(logged)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const info = logged.filter((entry) => entry.level >= 30);
+  expect(info.find((entry) => entry.msg === "mail not sent (no SMTP_URL)")).toMatchObject({
+    to: "grace@example.com",
+    subject: "Please confirm your subscription to Daily",
+  });
+  expect(JSON.stringify(info)).not.toContain(confirmationId);
+  // A developer without a mail server still finds the link, at debug.
+  const debug = logged.filter((entry) => entry.level < 30);
+  expect(JSON.stringify(debug)).toContain(`/subscription/confirm/${confirmationId}`);
+});

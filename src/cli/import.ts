@@ -7,7 +7,7 @@ import { findAccountBySid } from "../domain/accounts/accounts.js";
 import { NotFound } from "../domain/errors.js";
 import { importInProcess } from "../domain/imports/in-process.js";
 import { type ImportErrorRow, listImportErrors } from "../domain/imports/queries.js";
-import { decodeGlobalIdOf, globalIdOf } from "../graphql/ids.js";
+import { decodeGlobalIdOf, globalIdOf } from "../global-ids.js";
 import { jobs } from "../jobs/queue.js";
 import type { Output } from "./output.js";
 import type { ImportInput } from "./parse.js";

@@ -2,7 +2,7 @@ import type { ApiKeyRow } from "../db/types.js";
 import { findAccountBySid } from "../domain/accounts/accounts.js";
 import { issueKey, listKeys, revokeKey } from "../domain/accounts/keys.js";
 import { NotFound } from "../domain/errors.js";
-import { decodeGlobalIdOf, globalIdOf } from "../graphql/ids.js";
+import { decodeGlobalIdOf, globalIdOf } from "../global-ids.js";
 import type { Output } from "./output.js";
 import type { KeysCreateInput, KeysListInput, KeysRevokeInput } from "./parse.js";
 import type { Runtime } from "./runtime.js";

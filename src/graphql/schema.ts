@@ -8,7 +8,7 @@ import "./tags.js";
 import "./fields.js";
 import "./subscriber-mutations.js";
 import "./lists.js";
-import "./subscriptions.js";
+import "./list-memberships.js";
 import "./blocklist.js";
 import "./campaigns.js";
 import "./imports.js";

@@ -1,25 +1,18 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { sql } from "kysely";
-import type { DB } from "../db/database.js";
-import type { Jobs } from "../domain/context.js";
 import { createGraphQLServer } from "../graphql/server.js";
 import type { Logger } from "../log.js";
 import { createAudienceRoutes } from "../rest/audience/routes.js";
 import { createBotampRoutes } from "../rest/botamp/routes.js";
 import { createMailtrainRoutes } from "../rest/mailtrain/routes.js";
 import { identify } from "./auth.js";
+import type { AppDeps } from "./deps.js";
 import { graphqlError } from "./errors.js";
 import { graphqlBodyText, graphqlRequestLine } from "./graphql-edge.js";
 import { graphqlBodyLimit } from "./limits.js";
 
-export interface AppDeps {
-  db: DB;
-  jobs: Jobs;
-  log: Logger;
-  /** Base of links in mails (PUBLIC_URL); without it, the origin of the request that asks. */
-  publicUrl?: string;
-}
+export type { AppDeps } from "./deps.js";
 
 type Env = { Variables: { requestId: string; log: Logger } };
 

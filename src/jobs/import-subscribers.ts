@@ -1,6 +1,6 @@
 import type { Task } from "graphile-worker";
 import { runImport } from "../domain/imports/run.js";
-import type { WorkerDeps } from "./worker.js";
+import type { WorkerDeps } from "./deps.js";
 
 /** Payload `{ importId }` (internal id), added by `createImport` with the file it reads. */
 export function importSubscribersTask(deps: WorkerDeps): Task {

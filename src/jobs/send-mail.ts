@@ -1,6 +1,6 @@
 import type { Task } from "graphile-worker";
 import { z } from "zod";
-import type { WorkerDeps } from "./worker.js";
+import type { WorkerDeps } from "./deps.js";
 
 const payloadSchema = z.object({
   to: z.string().min(1),

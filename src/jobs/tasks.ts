@@ -1,9 +1,9 @@
 import type { TaskList } from "graphile-worker";
 import { IMPORT_TASK } from "../domain/imports/create.js";
 import { SEND_MAIL_TASK } from "../domain/mail.js";
+import type { WorkerDeps } from "./deps.js";
 import { importSubscribersTask } from "./import-subscribers.js";
 import { sendMailTask } from "./send-mail.js";
-import type { WorkerDeps } from "./worker.js";
 
 /** Every task the workers run, by name. */
 export function createTaskList(deps: WorkerDeps): TaskList {

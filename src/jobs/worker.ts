@@ -8,19 +8,13 @@ import {
   Logger as WorkerLogger,
 } from "graphile-worker";
 import type pg from "pg";
-import type { DB } from "../db/database.js";
 import type { Logger } from "../log.js";
-import type { Mailer } from "../mail/mailer.js";
+import type { WorkerDeps } from "./deps.js";
 import { handBackJobs } from "./hand-back.js";
 import { claimLiveness, freeJobsOfGoneWorkers, type LivenessClaim } from "./liveness.js";
 import { createTaskList } from "./tasks.js";
 
-export interface WorkerDeps {
-  db: DB;
-  pool: pg.Pool;
-  log: Logger;
-  mailer: Mailer;
-}
+export type { WorkerDeps } from "./deps.js";
 
 /** How often each worker looks for jobs of workers that are gone (also once at start). */
 export const SWEEP_EVERY_MS = 5_000;

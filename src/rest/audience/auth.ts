@@ -2,7 +2,7 @@ import type { Context as HonoContext } from "hono";
 import { authenticate } from "../../domain/accounts/keys.js";
 import { grants, type Scope } from "../../domain/accounts/scopes.js";
 import type { Context } from "../../domain/context.js";
-import type { AppDeps } from "../../http/app.js";
+import type { AppDeps } from "../../http/deps.js";
 import type { Logger } from "../../log.js";
 import { AudienceError } from "./errors.js";
 

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { existingEmails, resolveBatchTargets } from "../../domain/audience/batch.js";
 import { numberedFields, numberedLists, numberedTags } from "../../domain/audience/catalog.js";
-import type { AppDeps } from "../../http/app.js";
+import type { AppDeps } from "../../http/deps.js";
 import { bodyText } from "../kit/body.js";
 import { checkUrl } from "../kit/url.js";
 import { authorize, requestLog } from "./auth.js";

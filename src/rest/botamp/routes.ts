@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createImportFromRows } from "../../domain/imports/create.js";
 import { upsertSubscriberWithTagNames } from "../../domain/tags/by-name.js";
 import { tagsOfSubscribers } from "../../domain/tags/tagging.js";
-import type { AppDeps } from "../../http/app.js";
+import type { AppDeps } from "../../http/deps.js";
 import { bodyText, unstorableFields } from "../kit/body.js";
 import { checkUrl } from "../kit/url.js";
 import { type BotampEnv, botampAuth } from "./auth.js";

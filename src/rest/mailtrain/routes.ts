@@ -23,7 +23,7 @@ import {
 } from "../../domain/mailtrain/membership.js";
 import { type SubscribeRequest, subscribeToList } from "../../domain/mailtrain/subscribe.js";
 import { fieldsOfList } from "../../domain/mailtrain/values.js";
-import type { AppDeps } from "../../http/app.js";
+import type { AppDeps } from "../../http/deps.js";
 import { checkUrl } from "../kit/url.js";
 import { accessToken, type MailtrainEnv } from "./auth.js";
 import { type MailtrainInput, mailtrainBodyLimit, readInput } from "./body.js";

@@ -1,0 +1,12 @@
+import type pg from "pg";
+import type { DB } from "../db/database.js";
+import type { Logger } from "../log.js";
+import type { Mailer } from "../mail/mailer.js";
+
+/** What the worker and each of its tasks are built from. */
+export interface WorkerDeps {
+  db: DB;
+  pool: pg.Pool;
+  log: Logger;
+  mailer: Mailer;
+}

@@ -7,6 +7,8 @@
 // - anything else (an offset such as "+01:00", an abbreviation such as "PST" that ICU takes
 //   but IANA does not list, a typo) is refused.
 
+import { shown } from "./bounds.js";
+
 const KNOWN = new Map<string, string>();
 for (const name of [...Intl.supportedValuesOf("timeZone"), "UTC"]) {
   KNOWN.set(name.toLowerCase(), name);
@@ -98,6 +100,5 @@ export const TIMEZONE_PROBLEM = "is not an IANA time zone name (such as Europe/P
 /** Why `text` (trimmed, not blank) is refused, after the surface's name for the field; or null. */
 export function timezoneProblem(text: string): string | null {
   if (canonicalTimezone(text) !== null) return null;
-  const shown = text.length > 64 ? `${text.slice(0, 64)}…` : text;
-  return `"${shown}" ${TIMEZONE_PROBLEM}`;
+  return `${shown(text)} ${TIMEZONE_PROBLEM}`;
 }

@@ -41,11 +41,6 @@ export function copyText(value: string): string {
 
 const NULL = "\\N";
 
-/** jsonb refuses \u0000 as much as text refuses NUL. */
-function withoutNul(value: string | undefined): string | undefined {
-  return value === undefined || !value.includes("\0") ? value : value.replaceAll("\0", "");
-}
-
 /** Blank cells are NULL, so that an import never blanks a stored value. */
 function optional(record: readonly string[], index: number): string {
   if (index < 0) return NULL;
@@ -133,7 +128,7 @@ export function rowEncoder(
     }
     let values = "";
     for (const { index, field, key } of custom) {
-      const coerced = coerceValue(field, withoutNul(record[index]?.trim()));
+      const coerced = coerceValue(field, record[index]?.trim());
       if (!coerced.ok) return { row, email, message: `${field.name}: ${coerced.message}` };
       if (coerced.value !== null)
         values += `${values === "" ? "" : ","}${key}:${JSON.stringify(coerced.value)}`;
@@ -147,7 +142,7 @@ export function rowEncoder(
     }
     let tags = NULL;
     if (tagsAt >= 0) {
-      const names = tagNamesOf(withoutNul(record[tagsAt]));
+      const names = tagNamesOf(record[tagsAt]);
       if (!Array.isArray(names)) return { row, email, message: names.message };
       if (names.length > 0) tags = copyText(JSON.stringify(names));
     }

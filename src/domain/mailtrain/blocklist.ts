@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { MAX_EMAIL } from "../bounds.js";
+import { MAX_EMAIL, tooLong } from "../bounds.js";
 import type { Context, Queryable } from "../context.js";
 import { Validation } from "../errors.js";
 
@@ -39,7 +39,7 @@ export async function sliceBlocklist(
 
 export async function blockAddress(ctx: Context, email: string): Promise<void> {
   if (email.trim().length > MAX_EMAIL)
-    throw Validation.of(["EMAIL"], `EMAIL may be at most ${MAX_EMAIL} characters`);
+    throw Validation.of(["EMAIL"], `EMAIL ${tooLong(MAX_EMAIL)}`);
   await ctx.db
     .insertInto("blocklist")
     .values({ account_id: ctx.account.id, email: email.trim() })

@@ -5,14 +5,23 @@ import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 // adapter: an adapter does not import another. The relay plugin's own codec keeps it identical
 // to the ids the schema encodes.
 
-/** The public id inside a global id of the given type; null for a malformed id or another type. */
-export function decodeGlobalIdOf(globalId: string, typename: string): string | null {
+/** Every public id is 32 lowercase hex: anything else is no id we ever issued. */
+const PUBLIC_ID = /^[0-9a-f]{32}$/;
+
+/** The type and public id inside a global id; null for anything that is not one. */
+export function decodeGlobalId(globalId: string): { typename: string; id: string } | null {
   try {
-    const { typename: found, id } = decodeGlobalID(globalId);
-    return found === typename && /^[0-9a-f]{32}$/.test(id) ? id : null;
+    const decoded = decodeGlobalID(globalId);
+    return PUBLIC_ID.test(decoded.id) ? decoded : null;
   } catch {
     return null;
   }
+}
+
+/** The public id inside a global id of the given type; null for a malformed id or another type. */
+export function decodeGlobalIdOf(globalId: string, typename: string): string | null {
+  const decoded = decodeGlobalId(globalId);
+  return decoded?.typename === typename ? decoded.id : null;
 }
 
 /** The global id GraphQL shows for a public id. */

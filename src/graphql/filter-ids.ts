@@ -1,4 +1,4 @@
-import { GraphQLError } from "graphql";
+import { badUserInput } from "./bad-input.js";
 import { decodeGlobalIdOf } from "./ids.js";
 
 /**
@@ -14,9 +14,7 @@ export function filterIdOf(
   if (globalId == null) return undefined;
   const id = decodeGlobalIdOf(globalId, typename);
   if (id === null) {
-    throw new GraphQLError(`filter.${name}: "${globalId}" is not the id of a ${typename}`, {
-      extensions: { code: "BAD_USER_INPUT" },
-    });
+    throw badUserInput(`filter.${name}: "${globalId}" is not the id of a ${typename}`);
   }
   return id;
 }

@@ -1,5 +1,6 @@
-import { decodeGlobalID } from "@pothos/plugin-relay";
-import { GraphQLError, type GraphQLResolveInfo, isObjectType } from "graphql";
+import { type GraphQLResolveInfo, isObjectType } from "graphql";
+import { decodeGlobalId } from "../global-ids.js";
+import { badUserInput } from "./bad-input.js";
 
 // The ids `node(id:)` and `nodes(ids:)` take. Relay's plugin answers a malformed id or one of
 // an unknown type with an error that has no `extensions.code`; every other GraphQL error of
@@ -10,25 +11,11 @@ export interface DecodedId {
   id: string;
 }
 
-/** Every public id is 32 lowercase hex: anything else is no id we ever issued. */
-const PUBLIC_ID = /^[0-9a-f]{32}$/;
-
-function badId(globalId: string, why: string): GraphQLError {
-  // JSON.stringify: the id is the client's text, shown quoted and escaped.
-  return new GraphQLError(`${JSON.stringify(globalId)} ${why}`, {
-    extensions: { code: "BAD_USER_INPUT" },
-  });
-}
-
 /** The relay plugin's `decodeGlobalID`: a malformed id is the client's mistake. */
 export function decodeNodeId(globalId: string): DecodedId {
-  let decoded: DecodedId;
-  try {
-    decoded = decodeGlobalID(globalId);
-  } catch {
-    throw badId(globalId, "is not a global id");
-  }
-  if (!PUBLIC_ID.test(decoded.id)) throw badId(globalId, "is not a global id");
+  const decoded = decodeGlobalId(globalId);
+  // JSON.stringify: the id is the client's text, shown quoted and escaped.
+  if (decoded === null) throw badUserInput(`${JSON.stringify(globalId)} is not a global id`);
   return decoded;
 }
 
@@ -39,9 +26,8 @@ export function checkNodeTypes(ids: readonly DecodedId[], info: GraphQLResolveIn
     const isNode =
       isObjectType(type) && type.getInterfaces().some((candidate) => candidate.name === "Node");
     if (!isNode) {
-      throw new GraphQLError(
+      throw badUserInput(
         `a global id names the type ${JSON.stringify(typename)}, which has no ids`,
-        { extensions: { code: "BAD_USER_INPUT" } },
       );
     }
   }

@@ -1,6 +1,6 @@
 import { resolveCursorConnection } from "@pothos/plugin-relay";
-import { GraphQLError } from "graphql";
 import type { Page } from "../domain/page.js";
+import { badUserInput } from "./bad-input.js";
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
@@ -12,10 +12,6 @@ export interface ConnectionArgs {
   before?: string | null;
 }
 
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
-}
-
 // Cursors are opaque to clients; inside they are the row's internal id.
 export function encodeCursor(id: string): string {
   return Buffer.from(`k:${id}`).toString("base64url");
@@ -23,15 +19,16 @@ export function encodeCursor(id: string): string {
 
 export function decodeCursor(cursor: string): string {
   const decoded = Buffer.from(cursor, "base64url").toString();
-  if (!/^k:\d{1,19}$/.test(decoded)) throw badInput(`"${cursor}" is not a cursor this API issued`);
+  if (!/^k:\d{1,19}$/.test(decoded))
+    throw badUserInput(`"${cursor}" is not a cursor this API issued`);
   return decoded.slice(2);
 }
 
 function checkSize(name: string, value: number | null | undefined): void {
   if (value == null) return;
-  if (value < 0) throw badInput(`"${name}" must not be negative`);
+  if (value < 0) throw badUserInput(`"${name}" must not be negative`);
   if (value > MAX_PAGE_SIZE)
-    throw badInput(`"${name}" may be at most ${MAX_PAGE_SIZE}; page through with cursors`);
+    throw badUserInput(`"${name}" may be at most ${MAX_PAGE_SIZE}; page through with cursors`);
 }
 
 /**

@@ -1,12 +1,9 @@
-import { GraphQLError, Kind, type ValueNode } from "graphql";
+import { Kind, type ValueNode } from "graphql";
 import { MAX_NESTING, nestsDeeperThan } from "../domain/nesting.js";
+import { badUserInput } from "./bad-input.js";
 import { builder } from "./builder.js";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
-}
 
 builder.scalarType("DateTime", {
   description: "An ISO-8601 timestamp in UTC, e.g. 2024-11-18T18:08:20.000Z.",
@@ -15,7 +12,7 @@ builder.scalarType("DateTime", {
   parseValue: (value) => {
     const date = typeof value === "string" ? new Date(value) : new Date(Number.NaN);
     if (Number.isNaN(date.getTime()))
-      throw badInput(`"${String(value)}" is not an ISO-8601 timestamp`);
+      throw badUserInput(`"${String(value)}" is not an ISO-8601 timestamp`);
     return date;
   },
 });
@@ -29,7 +26,7 @@ builder.scalarType("Date", {
       !DATE.test(value) ||
       Number.isNaN(Date.parse(`${value}T00:00:00Z`))
     ) {
-      throw badInput(`"${String(value)}" is not a date (YYYY-MM-DD)`);
+      throw badUserInput(`"${String(value)}" is not a date (YYYY-MM-DD)`);
     }
     return value;
   },
@@ -54,14 +51,14 @@ function literal(node: ValueNode): unknown {
         node.fields.map((field) => [field.name.value, literal(field.value)]),
       );
     default:
-      throw badInput("variables are not allowed inside a JSON literal");
+      throw badUserInput("variables are not allowed inside a JSON literal");
   }
 }
 
 /** A variable's JSON may nest as deep as its 1 MB body allows; what walks it later recurses. */
 function bounded(value: unknown): unknown {
   if (nestsDeeperThan(value, MAX_NESTING))
-    throw badInput(`a JSON value may nest at most ${MAX_NESTING} levels deep`);
+    throw badUserInput(`a JSON value may nest at most ${MAX_NESTING} levels deep`);
   return value;
 }
 

@@ -1,17 +1,12 @@
-import { GraphQLError, type ValidationRule } from "graphql";
+import type { ValidationRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { describeProblem, findUnstorable, textProblem } from "../domain/text.js";
+import { badUserInput } from "./bad-input.js";
 
 // Text in a GraphQL request that cannot be stored (a NUL, a lone surrogate: valid JSON and valid
 // GraphQL escapes, `\u0000`, make both) is refused before execution, as BAD_USER_INPUT with a
 // 400: in variables (and the other request parameters) and in the document's string literals.
 // Without this it reached Postgres and answered 500.
-
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
-  });
-}
 
 const dollar = (path: readonly (string | number)[]) =>
   path
@@ -26,10 +21,7 @@ const storableLiterals: ValidationRule = (context) => ({
     const problem = textProblem(node.value);
     if (problem) {
       context.reportError(
-        new GraphQLError(`A string in the query ${describeProblem(problem)}`, {
-          nodes: node,
-          extensions: { code: "BAD_USER_INPUT" },
-        }),
+        badUserInput(`A string in the query ${describeProblem(problem)}`, { nodes: node }),
       );
     }
   },
@@ -45,7 +37,11 @@ export function useStorableText(): Plugin {
         ({ path, problem }) =>
           `${path[0] === "variables" ? `$${dollar(path.slice(1))}` : dollar(path)} ${describeProblem(problem)}`,
       );
-      setResult({ errors: what.map(badInput) });
+      setResult({
+        errors: what.map((message) =>
+          badUserInput(message, { extensions: { http: { status: 400 } } }),
+        ),
+      });
     },
     onValidate({ addValidationRule }) {
       addValidationRule(storableLiterals);

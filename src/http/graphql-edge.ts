@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { decodeUtf8 } from "../rest/kit/decode.js";
-import { type InputProblem, readPairs } from "../rest/kit/pairs.js";
-import { urlProblems } from "../rest/kit/url.js";
+import { describeProblems, type InputProblem, readPairs } from "../rest/kit/pairs.js";
+import { readUrl } from "../rest/kit/url.js";
 import { graphqlError } from "./errors.js";
 
 // What /graphql refuses before yoga sees the request, each in GraphQL's error format: yoga would
@@ -18,10 +18,6 @@ const POST_TYPES = [
   "application/x-www-form-urlencoded",
   "multipart/form-data",
 ];
-
-function summary(problems: readonly InputProblem[]): string {
-  return problems.map((problem) => `${problem.field} ${problem.message}`).join("; ");
-}
 
 /** GET and urlencoded POST carry `variables` and `extensions` as JSON text in parameters. */
 function jsonParameterProblems(pairs: readonly [string, string][]): InputProblem[] {
@@ -54,10 +50,11 @@ export function graphqlRequestLine(): MiddlewareHandler {
         { Allow: "GET, POST" },
       );
     }
-    const text = urlProblems(c.req.url, { singleValues: false });
-    if (text.length > 0) return graphqlError(c, 400, "BAD_USER_INPUT", summary(text));
-    const json = jsonParameterProblems(readPairs(new URL(c.req.url).search.slice(1)).pairs);
-    if (json.length > 0) return graphqlError(c, 400, "BAD_REQUEST", summary(json));
+    const url = readUrl(c.req.url);
+    if (url.problems.length > 0)
+      return graphqlError(c, 400, "BAD_USER_INPUT", describeProblems(url.problems));
+    const json = jsonParameterProblems(url.pairs);
+    if (json.length > 0) return graphqlError(c, 400, "BAD_REQUEST", describeProblems(json));
     if (c.req.method === "POST") {
       const type = c.req.header("content-type")?.split(",")[0]?.split(";")[0]?.trim().toLowerCase();
       if (!type || !POST_TYPES.includes(type)) {
@@ -87,7 +84,8 @@ export function graphqlBodyText(): MiddlewareHandler {
     if (type.startsWith("application/x-www-form-urlencoded")) {
       const form = readPairs(text);
       const problems = [...form.problems, ...jsonParameterProblems(form.pairs)];
-      if (problems.length > 0) return graphqlError(c, 400, "BAD_USER_INPUT", summary(problems));
+      if (problems.length > 0)
+        return graphqlError(c, 400, "BAD_USER_INPUT", describeProblems(problems));
     }
     c.req.raw = new Request(c.req.raw, { body: bytes });
     await next();

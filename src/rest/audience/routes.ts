@@ -4,6 +4,7 @@ import { existingEmails, resolveBatchTargets } from "../../domain/audience/batch
 import { numberedFields, numberedLists, numberedTags } from "../../domain/audience/catalog.js";
 import type { AppDeps } from "../../http/deps.js";
 import { bodyText } from "../kit/body.js";
+import { describeProblems } from "../kit/pairs.js";
 import { checkUrl } from "../kit/url.js";
 import { authorize, requestLog } from "./auth.js";
 import { classifyContacts, emailsOf, MAX_CONTACTS, parseContactBody } from "./contacts.js";
@@ -28,7 +29,7 @@ export function createAudienceRoutes(deps: AppDeps): Hono {
   app.use(
     "/audience/v1/*",
     checkUrl((c, problems) => {
-      const summary = problems.map((problem) => `${problem.field} ${problem.message}`).join("; ");
+      const summary = describeProblems(problems);
       const kind = c.req.path.endsWith("/tag") ? "tag" : "standard";
       return errorResponse(c, kind, invalid(`Invalid request: ${summary}.`, problems));
     }),

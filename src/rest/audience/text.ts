@@ -1,4 +1,5 @@
 import { unstorableFields } from "../kit/body.js";
+import { describeProblems } from "../kit/pairs.js";
 import type { Classified, SentContact } from "./contacts.js";
 import { type ErrorDetail, invalid } from "./errors.js";
 
@@ -15,8 +16,7 @@ export function refuseUnstorableFields(raw: unknown): void {
   const { data: _contacts, ...fields } = raw as Record<string, unknown>;
   const details: ErrorDetail[] = unstorableFields(fields, dotted);
   if (details.length > 0) {
-    const summary = details.map((detail) => `${detail.field} ${detail.message}`).join("; ");
-    throw invalid(`Invalid request: ${summary}.`, details);
+    throw invalid(`Invalid request: ${describeProblems(details)}.`, details);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Context as HonoContext } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { DomainError, type Issue, Validation } from "../../domain/errors.js";
+import { describeProblems } from "../kit/pairs.js";
 
 // botamp's document shows no error body, only "400 with the error in the response body" and
 // 401. Every error here is `{"error":{"code","message","details"?}}` (see README.md).
@@ -49,8 +50,7 @@ function fieldOf(path: readonly string[]): string {
 
 /** 400 `invalid_request`, one detail per problem. */
 export function invalid(c: HonoContext, details: { field: string; message: string }[]): Response {
-  const message = details.map((detail) => `${detail.field} ${detail.message}`).join("; ");
-  return botampError(c, 400, "invalid_request", message, { details });
+  return botampError(c, 400, "invalid_request", describeProblems(details), { details });
 }
 
 export function validationError(c: HonoContext, issues: readonly Issue[]): Response {

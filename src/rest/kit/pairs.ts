@@ -22,6 +22,11 @@ function decodePart(raw: string): string | null {
   return percentDecode(raw.replace(/\+/g, " "));
 }
 
+/** Problems as one line: `EMAIL must not contain …; search must be given once`. */
+export function describeProblems(problems: readonly InputProblem[]): string {
+  return problems.map((problem) => `${problem.field} ${problem.message}`).join("; ");
+}
+
 /** Decodes `a=1&b=2`; text problems are listed, every pair is kept. */
 export function readPairs(text: string): Pairs {
   const out: Pairs = { pairs: [], problems: [] };

@@ -1,26 +1,29 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { describeProblem, textProblem } from "../../domain/text.js";
 import { percentDecode } from "./decode.js";
-import { type InputProblem, readPairs, singleValueProblems } from "./pairs.js";
+import { type InputProblem, type Pairs, readPairs, singleValueProblems } from "./pairs.js";
 
 // The first check of every dialect route, before its key is even looked up (the key is read from
 // the query string too): a path or query string whose text cannot be stored, or a parameter given
 // twice or with brackets, is refused in the dialect's own format.
 
-/**
- * What is wrong with a request's path and query string; [] when nothing is. `singleValues`
- * (the dialects) also refuses a parameter given twice or with brackets.
- */
-export function urlProblems(url: string, { singleValues = true } = {}): InputProblem[] {
+/** A request's path and query string read once: the text problems of both, and the pairs. */
+export function readUrl(url: string): Pairs {
   const parsed = new URL(url);
-  const problems: InputProblem[] = [];
+  const query = readPairs(parsed.search.slice(1));
   const path = percentDecode(parsed.pathname);
   const pathProblem = path === null ? "unicode" : textProblem(path);
-  if (pathProblem) problems.push({ field: "path", message: describeProblem(pathProblem) });
-  const query = readPairs(parsed.search.slice(1));
-  problems.push(...query.problems);
-  if (singleValues) problems.push(...singleValueProblems(query.pairs));
-  return problems;
+  if (pathProblem) query.problems.unshift({ field: "path", message: describeProblem(pathProblem) });
+  return query;
+}
+
+/**
+ * What is wrong with a dialect request's path and query string; [] when nothing is: text that
+ * cannot be stored, and a parameter given twice or with brackets.
+ */
+export function urlProblems(url: string): InputProblem[] {
+  const { problems, pairs } = readUrl(url);
+  return [...problems, ...singleValueProblems(pairs)];
 }
 
 export type Refuse<E extends Env> = (

@@ -24,6 +24,7 @@ import {
 import { type SubscribeRequest, subscribeToList } from "../../domain/mailtrain/subscribe.js";
 import { fieldsOfList } from "../../domain/mailtrain/values.js";
 import type { AppDeps } from "../../http/deps.js";
+import { describeProblems } from "../kit/pairs.js";
 import { checkUrl } from "../kit/url.js";
 import { accessToken, type MailtrainEnv } from "./auth.js";
 import { type MailtrainInput, mailtrainBodyLimit, readInput } from "./body.js";
@@ -89,9 +90,7 @@ function clientIp(c: C): string | null {
 export function createMailtrainRoutes(deps: AppDeps): Hono<MailtrainEnv> {
   const app = new Hono<MailtrainEnv>();
   // The URL first: the key itself comes from the query string.
-  const url = checkUrl<MailtrainEnv>((c, problems) =>
-    envelope(c, 400, problems.map((problem) => `${problem.field} ${problem.message}`).join("; ")),
-  );
+  const url = checkUrl<MailtrainEnv>((c, problems) => envelope(c, 400, describeProblems(problems)));
   const read = (scope: Scope) => [url, accessToken(deps, scope)] as const;
   const write = (scope: Scope) => [url, accessToken(deps, scope), mailtrainBodyLimit()] as const;
   const publicBase = (c: C) => (deps.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, "");

@@ -123,12 +123,10 @@ builder.relayMutationField(
     authScopes: { scope: "admin" },
     errors: { types: mutationErrors },
     resolve: (_root, { input }, context) =>
-      updateAccount(
-        domainOf(context).db,
-        domainOf(context).account.id,
-        { name: input.name, ownerEmail: input.ownerEmail },
-        { name: ["input", "name"], ownerEmail: ["input", "ownerEmail"] },
-      ),
+      updateAccount(domainOf(context).db, domainOf(context).account.id, {
+        name: input.name,
+        ownerEmail: input.ownerEmail,
+      }),
   },
   {
     outputFields: (t) => ({

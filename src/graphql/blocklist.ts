@@ -98,7 +98,7 @@ builder.relayMutationField(
     resolve: (_root, { input }, context) => {
       const domain = domainOf(context);
       if ((input.id == null) === (input.email == null)) {
-        throw Validation.of(["input"], "give either `id` or `email`");
+        throw Validation.of([], "give either `id` or `email`");
       }
       if (input.id != null) {
         return removeFromBlocklist(domain, { id: publicIdOf(input.id, "BlocklistEntry") });

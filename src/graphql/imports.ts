@@ -219,7 +219,7 @@ builder.relayMutationField(
       const file: unknown = input.file;
       if (!isUpload(file)) {
         throw Validation.of(
-          ["input", "file"],
+          ["file"],
           "must be a file sent as a part of a GraphQL multipart request",
         );
       }

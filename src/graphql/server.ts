@@ -1,10 +1,10 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { createYoga, isAsyncIterable, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Context as DomainContext } from "../domain/context.js";
 import type { Logger } from "../log.js";
 import type { GraphQLContext } from "./context.js";
+import { domainErrorIn, mapGraphQLError } from "./error-mapper.js";
 import { useOrderedExecution } from "./ordered-execution.js";
 import { schema } from "./schema.js";
 import { useStorableText } from "./storable.js";
@@ -52,6 +52,9 @@ const STATUS_OF_CODE: Record<string, number> = {
   TOO_MANY_TOKENS: 400,
   TOO_MANY_DIRECTIVES: 400,
   QUERY_TOO_COSTLY: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
   // A masked unexpected error that left no data: the failure is ours.
   INTERNAL_SERVER_ERROR: 500,
 };
@@ -85,6 +88,7 @@ function useErrorStatus(): Plugin {
 
 /** The error a resolver threw when it is not one we meant clients to see. */
 function unexpectedCause(error: GraphQLError): Error | null {
+  if (domainErrorIn(error)) return null;
   let cause: unknown = error.originalError;
   while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
   return cause instanceof Error && !(cause instanceof GraphQLError) ? cause : null;
@@ -122,8 +126,10 @@ export function createGraphQLServer(
   return createYoga<GraphQLServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: "/graphql",
-    // GraphiQL's assets are inlined by render-graphiql: nothing is loaded from a CDN.
-    renderGraphiQL,
+    // GraphiQL's assets are inlined by render-graphiql: nothing is loaded from a CDN. Its module
+    // is 9 MB of JavaScript: loaded when GraphiQL is first asked for, not at every start.
+    renderGraphiQL: async (options) =>
+      (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     graphiql: {
       title: "contact-gateway",
       defaultQuery:
@@ -139,7 +145,7 @@ export function createGraphQLServer(
     // yoga would log each masked error without the request id; useUnexpectedErrorLog does it.
     logging: false,
     // Unexpected errors reach clients as "Unexpected error." with no stack.
-    maskedErrors: true,
+    maskedErrors: { maskError: mapGraphQLError },
     context: ({ domain, log }) => ({ domain, log }),
     plugins: [
       EnvelopArmorPlugin({

@@ -7,7 +7,7 @@ import { createAudienceRoutes } from "../rest/audience/routes.js";
 import { createBotampRoutes } from "../rest/botamp/routes.js";
 import { createMailtrainRoutes } from "../rest/mailtrain/routes.js";
 import { identify } from "./auth.js";
-import type { AppDeps } from "./deps.js";
+import { type AppDeps, domainContextOf } from "./deps.js";
 import { graphqlError } from "./errors.js";
 import { graphqlBodyText, graphqlRequestLine } from "./graphql-edge.js";
 import { graphqlBodyLimit } from "./limits.js";
@@ -22,7 +22,7 @@ function loggedPath(path: string): string {
 }
 
 export function createApp(deps: AppDeps): Hono<Env> {
-  const { db, jobs, log } = deps;
+  const { db, log } = deps;
   const app = new Hono<Env>();
   const graphql = createGraphQLServer(log);
 
@@ -68,10 +68,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       });
     }
     const requestLog = c.get("log");
-    const domain =
-      identity.kind === "key"
-        ? { db, jobs, log: requestLog, account: identity.account, key: identity.key }
-        : null;
+    const domain = identity.kind === "key" ? domainContextOf(deps, identity, requestLog) : null;
     return graphql.fetch(c.req.raw, { domain, log: requestLog });
   });
 

@@ -1,5 +1,6 @@
 import type { DB } from "../db/database.js";
-import type { Jobs } from "../domain/context.js";
+import type { Authenticated } from "../domain/accounts/keys.js";
+import type { Context, Jobs } from "../domain/context.js";
 import type { Logger } from "../log.js";
 
 /** What the HTTP app and every surface it mounts are built from. */
@@ -9,4 +10,9 @@ export interface AppDeps {
   log: Logger;
   /** Base of links in mails (PUBLIC_URL); without it, the origin of the request that asks. */
   publicUrl?: string;
+}
+
+/** The domain context of a request made with `found`'s key: built here for every surface. */
+export function domainContextOf(deps: AppDeps, found: Authenticated, log: Logger): Context {
+  return { db: deps.db, jobs: deps.jobs, log, account: found.account, key: found.key };
 }

@@ -167,7 +167,7 @@ describe("GraphQL: an API key's label is bounded", () => {
     );
     expect(result.__typename).toBe("ValidationError");
     expect(result.issues).toEqual([
-      { path: ["label"], message: "label may be at most 255 characters" },
+      { path: ["input", "label"], message: "label may be at most 255 characters" },
     ]);
     expect(await keys()).toBe(before);
   });

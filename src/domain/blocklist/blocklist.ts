@@ -29,12 +29,11 @@ export async function addToBlocklist(
   const email = normalizeEmail(input.email);
   const reason = input.reason?.trim() || null;
   const issues: Issue[] = [];
-  if (email.length > MAX_EMAIL)
-    issues.push({ path: ["input", "email"], message: tooLong(MAX_EMAIL) });
+  if (email.length > MAX_EMAIL) issues.push({ path: ["email"], message: tooLong(MAX_EMAIL) });
   else if (!isEmail(email))
-    issues.push({ path: ["input", "email"], message: `${shown(email)} is not an email address` });
+    issues.push({ path: ["email"], message: `${shown(email)} is not an email address` });
   if (reason !== null && reason.length > MAX_DESCRIPTION)
-    issues.push({ path: ["input", "reason"], message: tooLong(MAX_DESCRIPTION) });
+    issues.push({ path: ["reason"], message: tooLong(MAX_DESCRIPTION) });
   if (issues.length > 0) throw new Validation(issues);
   // Two tries: the entry a conflict points at may be removed before we read it.
   for (let attempt = 0; attempt < 2; attempt++) {

@@ -48,9 +48,9 @@ export interface CampaignFilter {
 
 function nameIssue(name: string | null | undefined): Issue | null {
   const trimmed = name?.trim() ?? "";
-  if (!trimmed) return { path: ["input", "name"], message: "name is required" };
+  if (!trimmed) return { path: ["name"], message: "name is required" };
   if (trimmed.length > NAME_MAX)
-    return { path: ["input", "name"], message: `name may be at most ${NAME_MAX} characters` };
+    return { path: ["name"], message: `name may be at most ${NAME_MAX} characters` };
   return null;
 }
 
@@ -60,9 +60,9 @@ function checkTexts(input: CampaignInput, creating: boolean): void {
   const name = creating || input.name !== undefined ? nameIssue(input.name) : null;
   if (name) issues.push(name);
   if ((input.subject?.trim().length ?? 0) > MAX_SUBJECT)
-    issues.push({ path: ["input", "subject"], message: tooLong(MAX_SUBJECT) });
+    issues.push({ path: ["subject"], message: tooLong(MAX_SUBJECT) });
   if ((input.body?.length ?? 0) > MAX_BODY)
-    issues.push({ path: ["input", "body"], message: tooLong(MAX_BODY) });
+    issues.push({ path: ["body"], message: tooLong(MAX_BODY) });
   if (issues.length > 0) throw new Validation(issues);
 }
 

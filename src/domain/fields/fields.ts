@@ -52,8 +52,7 @@ interface Cleaned {
 function clean(input: CustomFieldInput, current: Stored | null): Cleaned {
   const issues: Issue[] = [];
   const out: Cleaned = {};
-  const issue = (field: string, message: string) =>
-    issues.push({ path: ["input", field], message });
+  const issue = (field: string, message: string) => issues.push({ path: [field], message });
 
   if (current === null || input.name !== undefined) {
     const name = input.name?.trim() ?? "";
@@ -74,12 +73,11 @@ function clean(input: CustomFieldInput, current: Stored | null): Cleaned {
       options = input.options.map((option) => option.trim());
       const seen = new Set<string>();
       options.forEach((option, index) => {
-        if (!option)
-          issues.push({ path: ["input", "options", String(index)], message: "is empty" });
+        if (!option) issues.push({ path: ["options", String(index)], message: "is empty" });
         else if (option.length > MAX_OPTION)
-          issues.push({ path: ["input", "options", String(index)], message: tooLong(MAX_OPTION) });
+          issues.push({ path: ["options", String(index)], message: tooLong(MAX_OPTION) });
         else if (seen.has(option.toLowerCase()))
-          issues.push({ path: ["input", "options", String(index)], message: "is a duplicate" });
+          issues.push({ path: ["options", String(index)], message: "is a duplicate" });
         seen.add(option.toLowerCase());
       });
       if (options.length > MAX_OPTIONS) issue("options", `may hold at most ${MAX_OPTIONS}`);

@@ -96,7 +96,7 @@ export interface ApplyOptions {
   current: CustomValues | null;
   /** Raw values by field id; a null value clears it. */
   changes: ReadonlyMap<string, unknown>;
-  /** Where the values sit in the caller's input, for issue paths (e.g. ["input", "customValues"]). */
+  /** Where the values sit in the caller's input, for issue paths (e.g. ["customValues"]). */
   path: string[];
 }
 

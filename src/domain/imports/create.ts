@@ -1,6 +1,7 @@
 import type { ImportRow } from "../../db/types.js";
 import type { Context, Queryable } from "../context.js";
 import { NotFound, Validation } from "../errors.js";
+import { internalListId } from "../lists/lookup.js";
 import { describeProblem, textProblem } from "../text.js";
 import { columnsOf, csvLines } from "./csv-text.js";
 
@@ -180,21 +181,6 @@ async function createWith(
       .returningAll()
       .executeTakeFirstOrThrow();
   });
-}
-
-export async function internalListId(
-  db: Queryable,
-  accountId: string,
-  publicId: string,
-): Promise<string> {
-  const list = await db
-    .selectFrom("lists")
-    .select("id")
-    .where("account_id", "=", accountId)
-    .where("public_id", "=", publicId)
-    .executeTakeFirst();
-  if (!list) throw new NotFound("List", publicId);
-  return list.id;
 }
 
 function countNewlines(chunk: Buffer): number {

@@ -22,9 +22,9 @@ export interface ListFilter {
 
 function cleanName(raw: string | null | undefined, issues: Issue[]): string {
   const name = raw?.trim() ?? "";
-  if (!name) issues.push({ path: ["input", "name"], message: "name is required" });
+  if (!name) issues.push({ path: ["name"], message: "name is required" });
   else if (name.length > MAX_NAME)
-    issues.push({ path: ["input", "name"], message: `name may be at most ${MAX_NAME} characters` });
+    issues.push({ path: ["name"], message: `name may be at most ${MAX_NAME} characters` });
   return name;
 }
 
@@ -32,7 +32,7 @@ function cleanDescription(raw: string | null, issues: Issue[]): string | null {
   const description = raw?.trim() || null;
   if (description !== null && description.length > MAX_DESCRIPTION) {
     issues.push({
-      path: ["input", "description"],
+      path: ["description"],
       message: `description may be at most ${MAX_DESCRIPTION} characters`,
     });
   }

@@ -77,7 +77,7 @@ export interface CheckOptions {
   current: { custom_values: unknown } | null;
   /** The account's custom fields, loaded once per request or batch. */
   fields: readonly CustomField[];
-  /** Where this subscriber sits in the input: ["input"], or ["input", "subscribers", "3"]. */
+  /** Where this subscriber sits in the input: [] for one, ["subscribers", "3"] in a batch. */
   path: string[];
 }
 

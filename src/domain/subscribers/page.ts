@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { SubscriberRow, SubscriberStatus } from "../../db/types.js";
 import type { Context } from "../context.js";
+import { containing } from "../like.js";
 import { applyPage, type Page } from "../page.js";
 
 // Finding subscribers: the filters a frontend's subscriber table needs, paged by keyset.
@@ -17,11 +18,6 @@ export interface SubscriberFilter {
   createdAfter?: Date | null;
   /** Created before this instant. */
   createdBefore?: Date | null;
-}
-
-/** An `ilike` pattern for "contains", with the client's % and _ taken literally. */
-function containing(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
 function filtered(ctx: Context, filter: SubscriberFilter) {

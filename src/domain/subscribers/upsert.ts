@@ -30,7 +30,7 @@ export async function upsertSubscribers(
 ): Promise<UpsertResult> {
   if (inputs.length > MAX_UPSERT) {
     throw Validation.of(
-      ["input", "subscribers"],
+      ["subscribers"],
       `may hold at most ${MAX_UPSERT} subscribers (${inputs.length} sent); import a CSV for more`,
     );
   }
@@ -38,7 +38,7 @@ export async function upsertSubscribers(
     if (callerIssues.length > 0) throw new Validation([...callerIssues]);
     return { subscribers: [], created: 0, updated: 0 };
   }
-  const pathOf = (index: number) => ["input", "subscribers", String(index)];
+  const pathOf = (index: number) => ["subscribers", String(index)];
 
   // Emails first: they decide which rows exist, and each may appear once per call. A row with a
   // bad email is still checked below, as a new subscriber, so all its problems are listed.

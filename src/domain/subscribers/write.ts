@@ -17,7 +17,7 @@ export async function createSubscriber(
   input: SubscriberInput,
 ): Promise<SubscriberRow> {
   const fields = await loadFields(ctx);
-  const { columns, issues } = checkSubscriber(input, { current: null, fields, path: ["input"] });
+  const { columns, issues } = checkSubscriber(input, { current: null, fields, path: [] });
   if (issues.length > 0) throw new Validation(issues);
   try {
     return await ctx.db
@@ -47,7 +47,7 @@ export async function updateSubscriber(
       .executeTakeFirst();
     if (!current) throw new NotFound("Subscriber", publicId);
     const fields = await loadFields(ctx, trx);
-    const { columns, issues } = checkSubscriber(input, { current, fields, path: ["input"] });
+    const { columns, issues } = checkSubscriber(input, { current, fields, path: [] });
     if (issues.length > 0) throw new Validation(issues);
     try {
       return await trx

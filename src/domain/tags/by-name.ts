@@ -76,7 +76,7 @@ export async function upsertSubscriberWithTagNames(
   input: SubscriberInput,
   tagNames: readonly string[],
 ): Promise<{ subscriber: SubscriberRow; created: boolean; tags: TagRow[] }> {
-  const checked = checkTagNames(tagNames, ["input", "tags"]);
+  const checked = checkTagNames(tagNames, ["tags"]);
   return ctx.db.transaction().execute(async (trx) => {
     const result = await upsertSubscribers(ctx, [input], trx, checked.issues);
     const [subscriber] = result.subscribers;

@@ -14,9 +14,9 @@ async function resolve(
   tagIds: readonly string[],
 ): Promise<{ subscriber: SubscriberRow; tags: TagRow[] }> {
   const unique = [...new Set(tagIds)];
-  if (unique.length === 0) throw Validation.of(["input", "tagIds"], "needs at least one tag id");
+  if (unique.length === 0) throw Validation.of(["tagIds"], "needs at least one tag id");
   if (unique.length > MAX_TAGS_PER_CALL)
-    throw Validation.of(["input", "tagIds"], `may hold at most ${MAX_TAGS_PER_CALL} tag ids`);
+    throw Validation.of(["tagIds"], `may hold at most ${MAX_TAGS_PER_CALL} tag ids`);
   const subscriber = await db
     .selectFrom("subscribers")
     .selectAll()

@@ -1,6 +1,7 @@
 import type { TagRow, TagStatus } from "../../db/types.js";
 import type { Context } from "../context.js";
 import { Conflict, type Issue, NotFound, Validation, violatedUniqueIndex } from "../errors.js";
+import { containing } from "../like.js";
 import { applyPage, type Page } from "../page.js";
 
 // Tags of an account: a name unique in any case, and a status (inactive tags stay on
@@ -25,17 +26,17 @@ function clean(input: TagInput, creating: boolean): { name?: string; status?: Ta
   const out: { name?: string; status?: TagStatus } = {};
   if (creating || input.name !== undefined) {
     const name = input.name?.trim() ?? "";
-    if (!name) issues.push({ path: ["input", "name"], message: "is required" });
+    if (!name) issues.push({ path: ["name"], message: "is required" });
     else if (name.length > MAX_NAME)
-      issues.push({ path: ["input", "name"], message: `may be at most ${MAX_NAME} characters` });
+      issues.push({ path: ["name"], message: `may be at most ${MAX_NAME} characters` });
     else out.name = name;
   }
   if (input.status !== undefined && input.status !== null) {
     if (!TAG_STATUSES.includes(input.status))
-      issues.push({ path: ["input", "status"], message: `must be ${TAG_STATUSES.join(" or ")}` });
+      issues.push({ path: ["status"], message: `must be ${TAG_STATUSES.join(" or ")}` });
     else out.status = input.status;
   } else if (input.status === null && !creating) {
-    issues.push({ path: ["input", "status"], message: "cannot be cleared" });
+    issues.push({ path: ["status"], message: "cannot be cleared" });
   }
   if (issues.length > 0) throw new Validation(issues);
   return out;
@@ -89,15 +90,11 @@ export async function deleteTag(ctx: Context, publicId: string): Promise<string>
   return row.public_id;
 }
 
-/** An `ilike` pattern for "contains", with the client's % and _ taken literally. */
-function containing(text: string): string {
-  return `%${text.trim().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
-
 function filtered(ctx: Context, filter: TagFilter) {
   let query = ctx.db.selectFrom("tags").where("tags.account_id", "=", ctx.account.id);
   if (filter.status) query = query.where("tags.status", "=", filter.status);
-  if (filter.search?.trim()) query = query.where("tags.name", "ilike", containing(filter.search));
+  if (filter.search?.trim())
+    query = query.where("tags.name", "ilike", containing(filter.search.trim()));
   return query;
 }
 

@@ -1,6 +1,6 @@
 import type { Context as HonoContext } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { DomainError, NotFound, RateLimited, Validation } from "../../domain/errors.js";
+import { isDomainError, unmapped } from "../../domain/errors.js";
 import type { Logger } from "../../log.js";
 
 // The document shows no error. Its envelope has an `error` object and a numeric `status`, so an
@@ -35,23 +35,26 @@ export function invalid(message: string, details: ErrorDetail[] = []): AudienceE
 /** Domain errors in the dialect's terms; anything else is not the client's fault. */
 export function audienceErrorOf(error: unknown): AudienceError | null {
   if (error instanceof AudienceError) return error;
-  if (!(error instanceof DomainError)) return null;
-  if (error instanceof Validation) {
-    const details = error.issues.map((issue) => ({
-      field: issue.path.join("."),
-      message: issue.message,
-    }));
-    return invalid(error.message, details);
+  if (!isDomainError(error)) return null;
+  switch (error.code) {
+    case "VALIDATION":
+      return invalid(
+        error.message,
+        error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message })),
+      );
+    case "NOT_FOUND":
+      return new AudienceError(404, "NOT_FOUND", error.message);
+    case "RATE_LIMITED":
+      return new AudienceError(429, "RATE_LIMITED", error.message, [], {
+        "Retry-After": String(error.retryAfterSeconds),
+      });
+    case "FORBIDDEN":
+      return new AudienceError(403, error.code, error.message);
+    case "CONFLICT":
+      return new AudienceError(409, error.code, error.message);
+    default:
+      return unmapped(error);
   }
-  if (error instanceof NotFound) return new AudienceError(404, "NOT_FOUND", error.message);
-  if (error instanceof RateLimited) {
-    return new AudienceError(429, "RATE_LIMITED", error.message, [], {
-      "Retry-After": String(error.retryAfterSeconds),
-    });
-  }
-  const status: ContentfulStatusCode =
-    error.code === "FORBIDDEN" ? 403 : error.code === "CONFLICT" ? 409 : 400;
-  return new AudienceError(status, error.code, error.message);
 }
 
 export function errorBody(kind: EnvelopeKind, error: AudienceError): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import type { Context as HonoContext } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import { DomainError, type Issue, Validation } from "../../domain/errors.js";
+import { type Issue, isDomainError, unmapped } from "../../domain/errors.js";
 import { describeProblems } from "../kit/pairs.js";
 
 // botamp's document shows no error body, only "400 with the error in the response body" and
@@ -34,11 +34,11 @@ const FIELD_NAMES: Record<string, string> = {
 };
 
 /**
- * A domain issue's path (["input", "subscribers", "0", "birthday"], ["input", "tags", "2"]) as
+ * A domain issue's path (["subscribers", "0", "birthday"], ["tags", "2"]) as
  * the client's field: `subscriber.birthday`, `subscriber.tags[2]`.
  */
 function fieldOf(path: readonly string[]): string {
-  let rest = path[0] === "input" ? path.slice(1) : [...path];
+  let rest = [...path];
   if (rest[0] === "subscribers" && rest[1] === "0") rest = rest.slice(2);
   let field = "subscriber";
   rest.forEach((part, index) => {
@@ -81,10 +81,21 @@ export function zodError(c: HonoContext, error: z.ZodError): Response {
 
 /** Domain errors as botamp answers; anything else is unexpected and goes to the app's 500. */
 export function domainError(c: HonoContext, error: unknown): Response {
-  if (error instanceof Validation) return validationError(c, error.issues);
-  if (error instanceof DomainError) {
-    const status = error.code === "NOT_FOUND" ? 404 : error.code === "CONFLICT" ? 409 : 400;
-    return botampError(c, status, error.code.toLowerCase(), error.message);
+  if (!isDomainError(error)) throw error;
+  switch (error.code) {
+    case "VALIDATION":
+      return validationError(c, error.issues);
+    case "NOT_FOUND":
+      return botampError(c, 404, "not_found", error.message);
+    case "CONFLICT":
+      return botampError(c, 409, "conflict", error.message);
+    case "FORBIDDEN":
+      return botampError(c, 403, "forbidden", error.message);
+    case "RATE_LIMITED":
+      return botampError(c, 429, "rate_limited", error.message, {
+        headers: { "Retry-After": String(error.retryAfterSeconds) },
+      });
+    default:
+      return unmapped(error);
   }
-  throw error;
 }

@@ -1,6 +1,6 @@
 import type { Context as HonoContext } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { Conflict, DomainError, Forbidden, NotFound, Validation } from "../../domain/errors.js";
+import { isDomainError, unmapped } from "../../domain/errors.js";
 
 // Mailtrain's envelope: `{"error": "<message>", "data": []}` with a 4xx, for every refusal.
 
@@ -20,13 +20,21 @@ export function envelope(c: HonoContext, status: ContentfulStatusCode, message: 
 /** A refusal of this dialect or of the domain, as Mailtrain answers it; anything else rethrows. */
 export function answerError(c: HonoContext, error: unknown) {
   if (error instanceof MailtrainError) return envelope(c, error.status, error.message);
-  if (error instanceof DomainError) {
-    if (error instanceof Validation)
+  if (!isDomainError(error)) throw error;
+  switch (error.code) {
+    case "VALIDATION":
       return envelope(c, 400, error.issues.map((issue) => issue.message).join("; "));
-    if (error instanceof NotFound) return envelope(c, 404, error.message);
-    if (error instanceof Conflict) return envelope(c, 409, error.message);
-    if (error instanceof Forbidden) return envelope(c, 403, error.message);
-    return envelope(c, 400, error.message);
+    case "NOT_FOUND":
+      return envelope(c, 404, error.message);
+    case "CONFLICT":
+      return envelope(c, 409, error.message);
+    case "FORBIDDEN":
+      return envelope(c, 403, error.message);
+    case "RATE_LIMITED":
+      return c.json({ error: error.message, data: [] }, 429, {
+        "Retry-After": String(error.retryAfterSeconds),
+      });
+    default:
+      return unmapped(error);
   }
-  throw error;
 }

@@ -1,29 +1,16 @@
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { bodyLimitOf } from "../rest/kit/body.js";
 import { graphqlError } from "./errors.js";
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 export const UPLOAD_BODY_LIMIT = 256 * 1024 * 1024;
 
-function megabytes(bytes: number): string {
-  return `${bytes / 1024 / 1024} MB`;
-}
-
 /** 1 MB for GraphQL documents; multipart uploads (CSV imports) get their own, larger limit. */
 export function graphqlBodyLimit(): MiddlewareHandler {
   const limit = (maxSize: number, what: string) =>
-    bodyLimit({
-      maxSize,
-      onError: (c) =>
-        graphqlError(
-          c,
-          413,
-          "PAYLOAD_TOO_LARGE",
-          `${what} may be at most ${megabytes(maxSize)}`,
-          // The rest of the body is never read: the connection cannot carry another request.
-          { Connection: "close" },
-        ),
-    });
+    bodyLimitOf(maxSize, (c, most) =>
+      graphqlError(c, 413, "PAYLOAD_TOO_LARGE", `${what} may be at most ${most}`),
+    );
   const json = limit(JSON_BODY_LIMIT, "A GraphQL request body");
   const upload = limit(UPLOAD_BODY_LIMIT, "An upload");
   return (c, next) => {

@@ -1,4 +1,5 @@
-import type { Context } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { describeProblem, findUnstorable, type Unstorable } from "../../domain/text.js";
 import { decodeUtf8 } from "./decode.js";
 import type { InputProblem } from "./pairs.js";
@@ -20,4 +21,27 @@ export function unstorableFields(value: unknown, format: PathFormat, max?: numbe
     field: format(found.path),
     message: describeProblem(found.problem),
   }));
+}
+
+/** "2 MB": a body limit as refusals word it. */
+export function megabytes(bytes: number): string {
+  return `${bytes / 1024 / 1024} MB`;
+}
+
+/**
+ * hono's bodyLimit, refusing in the dialect's envelope. The rest of an oversized body is never
+ * read, so the connection cannot carry another request: the refusal always closes it.
+ */
+export function bodyLimitOf<E extends Env>(
+  maxSize: number,
+  refuse: (c: Context<E>, limit: string) => Response,
+): MiddlewareHandler<E> {
+  return bodyLimit({
+    maxSize,
+    onError: (c) => {
+      const answer = refuse(c as Context<E>, megabytes(maxSize));
+      answer.headers.set("Connection", "close");
+      return answer;
+    },
+  });
 }

@@ -113,7 +113,8 @@ export interface SubscriberTagsTable {
 
 export type CustomFieldType = "string" | "number" | "boolean" | "date" | "dropdown";
 
-export type MailtrainFieldType =
+/** How a subscription form shows a field (0006_form_type). */
+export type FormFieldType =
   | "text"
   | "website"
   | "longtext"
@@ -144,11 +145,11 @@ export interface CustomFieldsTable {
   group_id: string | null;
   merge_tag: string;
   column_name: string;
-  /** The type Mailtrain shows; null for a field made elsewhere (0002_mailtrain). */
-  mailtrain_type: ColumnType<
-    MailtrainFieldType | null,
-    MailtrainFieldType | null | undefined,
-    MailtrainFieldType | null
+  /** How a subscription form shows the field; null for a field made without one. */
+  form_type: ColumnType<
+    FormFieldType | null,
+    FormFieldType | null | undefined,
+    FormFieldType | null
   >;
   group_template: string | null;
   created_at: CreatedAt;

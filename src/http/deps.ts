@@ -1,4 +1,5 @@
 import type { DB } from "../db/database.js";
+import type { Account } from "../db/types.js";
 import type { Authenticated } from "../domain/accounts/keys.js";
 import type { Context, Jobs } from "../domain/context.js";
 import type { Logger } from "../log.js";
@@ -15,4 +16,12 @@ export interface AppDeps {
 /** The domain context of a request made with `found`'s key: built here for every surface. */
 export function domainContextOf(deps: AppDeps, found: Authenticated, log: Logger): Context {
   return { db: deps.db, jobs: deps.jobs, log, account: found.account, key: found.key };
+}
+
+/**
+ * The domain context of a request that proves its account without a key (a confirmation link's
+ * id names the account): no key, so nothing scoped to one.
+ */
+export function accountContextOf(deps: AppDeps, account: Account, log: Logger): Context {
+  return { db: deps.db, jobs: deps.jobs, log, account, key: null };
 }

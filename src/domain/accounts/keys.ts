@@ -34,7 +34,7 @@ export function parseScopes(values: readonly string[] | undefined): Scope[] {
 
 /**
  * Issues a key. A key issued with a label revokes the account's previous live key with that
- * label in the same transaction (botamp's and mailtrain's "generate a new key").
+ * label in the same transaction (the "generate a new key" or "reset access token" of older APIs).
  */
 export async function issueKey(
   db: DB,

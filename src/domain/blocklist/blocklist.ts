@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { BlocklistRow } from "../../db/types.js";
 import { MAX_DESCRIPTION, MAX_EMAIL, shown, tooLong } from "../bounds.js";
-import type { Context } from "../context.js";
+import type { Context, Queryable } from "../context.js";
 import { isEmail, normalizeEmail } from "../email.js";
 import { Conflict, type Issue, NotFound, Validation } from "../errors.js";
 import { applyPage, type Page } from "../page.js";
@@ -18,6 +18,14 @@ export interface NewBlocklistEntry {
   reason?: string | null;
 }
 
+export interface AddOptions {
+  /**
+   * Lists any text as an address (up to an address's length), unchecked: for clients whose
+   * blocklist never checked its entries, so that what they list stays listed.
+   */
+  anyText?: boolean;
+}
+
 /**
  * Lists an address. Listing it again is not an error: the entry already there is returned as it
  * is (its first reason and date stay), so clients can retry or sync without checking first.
@@ -25,12 +33,13 @@ export interface NewBlocklistEntry {
 export async function addToBlocklist(
   ctx: Context,
   input: NewBlocklistEntry,
+  options: AddOptions = {},
 ): Promise<BlocklistRow> {
   const email = normalizeEmail(input.email);
   const reason = input.reason?.trim() || null;
   const issues: Issue[] = [];
   if (email.length > MAX_EMAIL) issues.push({ path: ["email"], message: tooLong(MAX_EMAIL) });
-  else if (!isEmail(email))
+  else if (!options.anyText && !isEmail(email))
     issues.push({ path: ["email"], message: `${shown(email)} is not an email address` });
   if (reason !== null && reason.length > MAX_DESCRIPTION)
     issues.push({ path: ["reason"], message: tooLong(MAX_DESCRIPTION) });
@@ -75,6 +84,17 @@ export function findByEmail(ctx: Context, email: string): Promise<BlocklistRow |
     .executeTakeFirst();
 }
 
+/** Whether the address (any case) is listed; `db` may be the caller's transaction. */
+export async function isBlocked(ctx: Context, db: Queryable, email: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("blocklist")
+    .select("id")
+    .where("account_id", "=", ctx.account.id)
+    .where(sql`lower(email)`, "=", normalizeEmail(email).toLowerCase())
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Entries by public id, in no particular order (callers map them back). */
 export function blocklistEntriesByPublicId(
   ctx: Context,
@@ -111,4 +131,24 @@ export async function countBlocklist(ctx: Context, filter: BlocklistFilter): Pro
     .select((eb) => eb.fn.countAll<string>().as("count"))
     .executeTakeFirstOrThrow();
   return Number(row.count);
+}
+
+/**
+ * Offset paging for clients that page by `start` and `limit` (null: all): the addresses in
+ * alphabetical order (any case), and how many match.
+ */
+export async function sliceBlocklist(
+  ctx: Context,
+  filter: BlocklistFilter,
+  window: { start: number; limit: number | null },
+): Promise<{ total: number; emails: string[] }> {
+  const total = await countBlocklist(ctx, filter);
+  let query = filtered(ctx, filter)
+    .select("email")
+    .orderBy(sql`lower(email)`)
+    .orderBy("id")
+    .offset(window.start);
+  if (window.limit !== null) query = query.limit(window.limit);
+  const rows = await query.execute();
+  return { total, emails: rows.map((row) => row.email) };
 }

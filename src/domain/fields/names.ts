@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 
-// The names a custom field gets at creation, as mailtrain gives them: a merge tag for templates
+// The names a custom field gets at creation, as email tools give them: a merge tag for templates
 // (MERGE_COMPANY_SIZE) and a column name (custom_company_size_k3x9qa). Both stay fixed when the
 // field is renamed, so templates and integrations that use them keep working.
 

@@ -216,6 +216,23 @@ export function subscriberOfEach(eb: ExpressionBuilder<Database, "subscriptions"
     .offset(0);
 }
 
+/**
+ * The account's subscriptions of the subscriber with this address (any case), joined with that
+ * subscriber: the one home of the subscriptions⋈subscribers join for a lookup by address, which
+ * the email index leads (a list's members are read through `subscriberOfEach` instead).
+ */
+export function subscriptionsOfEmail(ctx: Context, email: string) {
+  return ctx.db
+    .selectFrom("subscriptions")
+    .innerJoin("subscribers", (join) =>
+      join
+        .onRef("subscribers.id", "=", "subscriptions.subscriber_id")
+        .onRef("subscribers.account_id", "=", "subscriptions.account_id"),
+    )
+    .where("subscriptions.account_id", "=", ctx.account.id)
+    .where(sql<string>`lower(subscribers.email)`, "=", email.trim().toLowerCase());
+}
+
 function members(ctx: Context, listId: string, filter: MemberFilter) {
   let query = ctx.db
     .selectFrom("subscriptions")

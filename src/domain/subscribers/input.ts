@@ -65,11 +65,13 @@ export type SubscriberInput = { [key in ProfileKey]?: string | null } & {
   birthday?: string | null;
   status?: SubscriberStatus | null;
   customValues?: readonly CustomValueChange[] | null;
+  /** The address a double opt-in was confirmed from (set by the confirmation, not by clients). */
+  optInIp?: string | null;
 };
 
 /** The columns a write sets. */
 export type SubscriberColumns = Partial<
-  Pick<NewSubscriberRow, ProfileColumn | "email" | "birthday" | "status">
+  Pick<NewSubscriberRow, ProfileColumn | "email" | "birthday" | "status" | "opt_in_ip">
 > & { custom_values?: CustomValues };
 
 export interface CheckOptions {
@@ -128,6 +130,8 @@ export function checkSubscriber(
       issue("status", `must be one of ${SUBSCRIBER_STATUSES.join(", ")}`);
     else columns.status = input.status;
   }
+
+  if (input.optInIp !== undefined) columns.opt_in_ip = input.optInIp;
 
   const changes = new Map<string, unknown>();
   for (const change of input.customValues ?? []) {

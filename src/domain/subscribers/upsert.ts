@@ -111,6 +111,7 @@ export async function upsertSubscribers(
           postal_code: eb.ref("excluded.postal_code"),
           birthday: eb.ref("excluded.birthday"),
           status: eb.ref("excluded.status"),
+          opt_in_ip: eb.ref("excluded.opt_in_ip"),
           custom_values: eb.ref("excluded.custom_values"),
           updated_at: sql`now()`,
         })),

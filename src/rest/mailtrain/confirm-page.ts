@@ -1,6 +1,30 @@
-import type { Confirmation } from "../../domain/mailtrain/confirmations.js";
+import type { ListRow } from "../../db/types.js";
+import type { Confirmation } from "../../domain/lists/confirmations.js";
+import type { SubscribeRequest } from "../../domain/lists/subscribe.js";
+import { issuesText } from "./errors.js";
 
-// The small page a confirmation link opens: it says what happened, in plain HTML.
+// What a Mailtrain double opt-in says: the mail with its link, and the small page the link opens
+// (what happened, in plain HTML).
+
+export const CONFIRM_PATH = "/subscription/confirm";
+
+export function confirmationLink(base: string, confirmationId: string): string {
+  return `${base}${CONFIRM_PATH}/${confirmationId}`;
+}
+
+export function confirmationMail(list: ListRow, request: SubscribeRequest, link: string) {
+  return {
+    subject: `Please confirm your subscription to ${list.name}`,
+    text: [
+      `Someone, hopefully you, asked to subscribe ${request.email} to "${list.name}".`,
+      "",
+      "To confirm, follow this link:",
+      link,
+      "",
+      "If you did not ask for this, ignore this mail: nothing happens without the link.",
+    ].join("\n"),
+  };
+}
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
@@ -45,7 +69,7 @@ export function confirmationPage(result: Confirmation): {
     case "invalid":
       return {
         status: 400,
-        html: page("The subscription could not be confirmed", result.message),
+        html: page("The subscription could not be confirmed", issuesText(result.issues)),
       };
     case "unknown":
       return {

@@ -1,8 +1,8 @@
 import type { ListRow, SubscriptionStatus } from "../../db/types.js";
+import { isGroupType } from "../../domain/fields/form-types.js";
 import type { CustomField } from "../../domain/fields/read.js";
-import { isGroupType } from "../../domain/mailtrain/field-types.js";
-import type { CountedList } from "../../domain/mailtrain/lists.js";
-import type { MemberRow } from "../../domain/mailtrain/members.js";
+import type { ExportedMember } from "../../domain/lists/export.js";
+import type { CountedList } from "../../domain/lists/find.js";
 
 // Domain rows in Mailtrain's shapes: numeric ids, camelCased keys, MySQL-style 0/1 flags,
 // timestamps as ISO strings, status codes 1..4.
@@ -26,7 +26,7 @@ const flag = (value: boolean) => (value ? 1 : 0);
 
 /** The custom fields that are columns of a subscription row (groups hold no value). */
 export function valueColumns(fields: readonly CustomField[]): CustomField[] {
-  return fields.filter((field) => !isGroupType(field.mailtrain_type));
+  return fields.filter((field) => !isGroupType(field.form_type));
 }
 
 function customValue(field: CustomField, stored: unknown): unknown {
@@ -37,8 +37,8 @@ function customValue(field: CustomField, stored: unknown): unknown {
   return stored;
 }
 
-export function memberJson(
-  row: MemberRow,
+export function memberOut(
+  row: ExportedMember,
   columns: readonly { key: string; field: CustomField }[],
 ): Record<string, unknown> {
   const json: Record<string, unknown> = {
@@ -63,11 +63,16 @@ export function memberJson(
   return json;
 }
 
-export function listSummaryJson(list: CountedList) {
+export function listSummaryOut(list: CountedList) {
   return { id: Number(list.id), name: list.name, subscribers: list.subscribers, segments: [] };
 }
 
-export function listJson(list: ListRow, subscribers: number) {
+/** `GET /api/lists/:email`: the list's id and name. */
+export function listNameOut(list: ListRow) {
+  return { id: Number(list.id), name: list.name };
+}
+
+export function listOut(list: ListRow, subscribers: number) {
   return {
     id: Number(list.id),
     cid: list.public_id,

@@ -1,12 +1,13 @@
 import { sql } from "kysely";
 import type { SubscriptionStatus } from "../../db/types.js";
 import type { Context } from "../context.js";
-import { subscriberOfEach } from "../lists/subscriptions.js";
+import { subscriberOfEach } from "./subscriptions.js";
 
-// A list's subscriptions as Mailtrain exports them: every status but pending, by email
-// descending (any case), streamed in batches so a list of any size never sits in memory.
+// A list's subscriptions exported whole: every status but pending (a pending subscription is no
+// member yet), by email descending (any case), streamed in batches so that a list of any size
+// never sits in memory.
 
-export interface MemberRow {
+export interface ExportedMember {
   id: string;
   public_id: string;
   email: string;
@@ -23,7 +24,7 @@ export interface MemberRow {
 
 const BATCH = 500;
 
-function members(ctx: Context, listId: string) {
+function exported(ctx: Context, listId: string) {
   return ctx.db
     .selectFrom("subscriptions")
     .innerJoinLateral(
@@ -35,20 +36,20 @@ function members(ctx: Context, listId: string) {
     .where("subscriptions.status", "<>", "pending");
 }
 
-export async function countMembers(ctx: Context, listId: string): Promise<number> {
-  const { count } = await members(ctx, listId)
+export async function countExported(ctx: Context, listId: string): Promise<number> {
+  const { count } = await exported(ctx, listId)
     .select((eb) => eb.fn.countAll<string>().as("count"))
     .executeTakeFirstOrThrow();
   return Number(count);
 }
 
 /** Rows from `start`, at most `limit` (null: to the end), read through a server-side cursor. */
-export function streamMembers(
+export function streamExported(
   ctx: Context,
   listId: string,
   options: { start: number; limit: number | null },
-): AsyncIterableIterator<MemberRow> {
-  let query = members(ctx, listId)
+): AsyncIterableIterator<ExportedMember> {
+  let query = exported(ctx, listId)
     .select([
       "subscriptions.id",
       "subscriptions.public_id",

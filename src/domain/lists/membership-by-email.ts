@@ -1,42 +1,48 @@
 import { sql } from "kysely";
 import type { ListRow } from "../../db/types.js";
+import { isBlocked } from "../blocklist/blocklist.js";
+import { shown } from "../bounds.js";
 import type { Context } from "../context.js";
 import { isEmail } from "../email.js";
 import { Conflict, Validation, violatedUniqueIndex } from "../errors.js";
-import { isBlocked } from "./blocklist.js";
-import { invalidEmail } from "./subscribe.js";
+import { subscriptionsOfEmail } from "./subscriptions.js";
 
-// Unsubscribe, delete and change of address: each finds the subscription by email (any case)
-// within the list. A pending subscription is none, for Mailtrain.
+// A list's membership named by the subscriber's address (any case) rather than by ids: which
+// lists hold an address, and unsubscribe, delete and change of address within one list. A
+// pending subscription is none here: it was never confirmed.
 
 interface Found {
   id: string;
-  status: string;
   subscriberId: string;
 }
 
 async function findByEmail(ctx: Context, list: ListRow, email: string): Promise<Found | null> {
-  const row = await ctx.db
-    .selectFrom("subscriptions")
-    .innerJoin("subscribers", (join) =>
-      join
-        .onRef("subscribers.id", "=", "subscriptions.subscriber_id")
-        .onRef("subscribers.account_id", "=", "subscriptions.account_id"),
-    )
-    .select([
-      "subscriptions.id",
-      "subscriptions.status",
-      "subscriptions.subscriber_id as subscriberId",
-    ])
-    .where("subscriptions.account_id", "=", ctx.account.id)
+  const row = await subscriptionsOfEmail(ctx, email)
+    .select(["subscriptions.id", "subscriptions.subscriber_id as subscriberId"])
     .where("subscriptions.list_id", "=", list.id)
     .where("subscriptions.status", "<>", "pending")
-    .where(sql<string>`lower(subscribers.email)`, "=", email.trim().toLowerCase())
     .executeTakeFirst();
   return row ?? null;
 }
 
-/** Marks the subscription unsubscribed (again is fine); its numeric id, or null if none. */
+/** The lists an address is on, in any status but pending, oldest list first. */
+export function listsOfEmail(ctx: Context, email: string): Promise<ListRow[]> {
+  return ctx.db
+    .selectFrom("lists")
+    .selectAll("lists")
+    .where("lists.account_id", "=", ctx.account.id)
+    .where(
+      "lists.id",
+      "in",
+      subscriptionsOfEmail(ctx, email)
+        .select("subscriptions.list_id")
+        .where("subscriptions.status", "<>", "pending"),
+    )
+    .orderBy("lists.id")
+    .execute();
+}
+
+/** Marks the subscription unsubscribed (again is fine); its internal id, or null if none. */
 export async function unsubscribeByEmail(
   ctx: Context,
   list: ListRow,
@@ -70,20 +76,21 @@ export async function deleteByEmail(ctx: Context, list: ListRow, email: string):
 
 /**
  * Changes the address of the subscriber the list has under the old one: the subscriber is one
- * per account, so the change shows on every list. Answers the subscription's numeric id, or
- * null when the list has no such address.
+ * per account, so the change shows on every list. Checks, in order: the new address is not
+ * blocklisted, the list has the old one, the new one is an address, no other subscriber has it.
+ * Answers the subscription's internal id, or null when the list has no such address.
  */
-export async function changeEmail(
+export async function changeAddress(
   ctx: Context,
   list: ListRow,
   oldEmail: string,
   newEmail: string,
 ): Promise<string | null> {
-  if (await isBlocked(ctx, ctx.db, newEmail))
-    throw Validation.of(["EMAILNEW"], "New email is blacklisted");
+  if (await isBlocked(ctx, ctx.db, newEmail)) throw Validation.of(["newEmail"], "is blocklisted");
   const found = await findByEmail(ctx, list, oldEmail);
   if (!found) return null;
-  if (!isEmail(newEmail)) throw invalidEmail(newEmail);
+  if (!isEmail(newEmail))
+    throw Validation.of(["newEmail"], `${shown(newEmail)} is not an email address`);
   try {
     await ctx.db
       .updateTable("subscribers")

@@ -1,20 +1,30 @@
 import { sql } from "kysely";
-import type { DB } from "../../db/database.js";
-import type { ListRow } from "../../db/types.js";
-import type { Logger } from "../../log.js";
-import type { Context, Jobs } from "../context.js";
-import { Conflict, Validation } from "../errors.js";
+import type { Account, ListRow } from "../../db/types.js";
+import type { MailMessage } from "../../mail/mailer.js";
+import { isBlocked } from "../blocklist/blocklist.js";
+import type { Context, Queryable } from "../context.js";
+import { Conflict, type Issue, Validation } from "../errors.js";
 import { loadFields } from "../fields/read.js";
 import { queueMail } from "../mail.js";
-import { isBlocked } from "./blocklist.js";
-import { checkRequest, type SubscribeRequest, subscribeInTransaction } from "./subscribe.js";
+import {
+  checkRequest,
+  type SubscribePolicy,
+  type SubscribeRequest,
+  subscribeInTransaction,
+} from "./subscribe.js";
 
-// Double opt-in (REQUIRE_CONFIRMATION): the request waits as a pending confirmation, a mail
-// with a link goes out (never to a blocklisted address), and following the link subscribes,
-// the subscription taking the confirmation's id.
+// Double opt-in: a subscribe request waits as a pending confirmation, a mail with a link goes out
+// (never to a blocklisted address), and following the link subscribes, the subscription taking
+// the confirmation's id. The mail's words and the page the link opens are the surface's.
 
 /** A repeated request mails its link again only after this long. */
 const REMAIL_AFTER = "1 minute";
+
+/** How a request reads its values, and the mail that carries a confirmation's id. */
+export interface ConfirmationRequestOptions {
+  read: SubscribePolicy["read"];
+  mail: (confirmationId: string) => Pick<MailMessage, "subject" | "text">;
+}
 
 /**
  * Records the request and queues its mail in one transaction; answers the confirmation id.
@@ -26,9 +36,9 @@ export async function requestConfirmation(
   ctx: Context,
   list: ListRow,
   request: SubscribeRequest,
-  linkOf: (confirmationId: string) => string,
+  options: ConfirmationRequestOptions,
 ): Promise<string> {
-  checkRequest(await loadFields(ctx), list, request);
+  checkRequest(await loadFields(ctx), list, request, options.read);
   return ctx.db.transaction().execute(async (trx) => {
     // The upsert locks the pending row until commit: concurrent repeats queue behind it, and
     // each sees the mailed_at of the one before.
@@ -63,21 +73,8 @@ export async function requestConfirmation(
       )
       .returning("id")
       .executeTakeFirst();
-    if (due && !(await isBlocked(ctx, trx, request.email))) {
-      const link = linkOf(public_id);
-      await queueMail(trx, ctx.jobs, {
-        to: request.email,
-        subject: `Please confirm your subscription to ${list.name}`,
-        text: [
-          `Someone, hopefully you, asked to subscribe ${request.email} to "${list.name}".`,
-          "",
-          "To confirm, follow this link:",
-          link,
-          "",
-          "If you did not ask for this, ignore this mail: nothing happens without the link.",
-        ].join("\n"),
-      });
-    }
+    if (due && !(await isBlocked(ctx, trx, request.email)))
+      await queueMail(trx, ctx.jobs, { to: request.email, ...options.mail(public_id) });
     return public_id;
   });
 }
@@ -87,20 +84,33 @@ export type Confirmation =
   | { outcome: "registered"; email: string; list: string }
   | { outcome: "unknown" }
   | { outcome: "expired" }
-  | { outcome: "invalid"; message: string };
+  /** The stored request no longer fits the list's fields. */
+  | { outcome: "invalid"; issues: Issue[] };
+
+/** How a followed link subscribes: the context of the confirmation's account, and the policy. */
+export interface ConfirmOptions {
+  /** The domain context of the account the confirmation belongs to (no key: the id is the proof). */
+  contextOf: (account: Account) => Context;
+  read: SubscribePolicy["read"];
+  source: string;
+  optInIp: string | null;
+}
 
 const CONFIRMATION_ID = /^[0-9a-f]{32}$/;
 
-/** Follows a confirmation link: no key, the confirmation id alone says which account. */
+/**
+ * Follows a confirmation link: the confirmation id alone says which account. Confirming
+ * re-subscribes a lapsed address (it asked to); one the list has as subscribed is `registered`.
+ */
 export async function confirmSubscription(
-  deps: { db: DB; jobs: Jobs; log: Logger },
+  db: Context["db"],
   confirmationId: string,
-  optInIp: string | null,
+  options: ConfirmOptions,
 ): Promise<Confirmation> {
   const id = confirmationId.trim().toLowerCase();
   if (!CONFIRMATION_ID.test(id)) return { outcome: "unknown" };
   try {
-    return await deps.db.transaction().execute(async (trx) => {
+    return await db.transaction().execute(async (trx) => {
       // Locked: a link followed twice at once subscribes once.
       const pending = await trx
         .selectFrom("subscription_confirmations")
@@ -123,13 +133,14 @@ export async function confirmSubscription(
       const found = { email: pending.email, list: list.name };
       if (pending.confirmed_at !== null) return { outcome: "registered", ...found } as const;
       if (pending.expires_at.getTime() < Date.now()) return { outcome: "expired" } as const;
-      const ctx: Context = { ...deps, account, key: null };
       const request = pending.request as unknown as SubscribeRequest;
-      await subscribeInTransaction(ctx, trx, list, request, {
-        force: true,
+      await subscribeInTransaction(options.contextOf(account), trx, list, request, {
+        lapsed: "resubscribe",
+        subscribed: "refuse",
+        source: options.source,
+        read: options.read,
         publicId: pending.public_id,
-        refuseSubscribed: true,
-        optInIp,
+        optInIp: options.optInIp,
       });
       await trx
         .updateTable("subscription_confirmations")
@@ -139,17 +150,18 @@ export async function confirmSubscription(
       return { outcome: "confirmed", ...found } as const;
     });
   } catch (error) {
-    if (error instanceof Conflict) {
-      const pending = await deps.db
-        .selectFrom("subscription_confirmations as c")
-        .innerJoin("lists", "lists.id", "c.list_id")
-        .select(["c.email", "lists.name"])
-        .where("c.public_id", "=", id)
-        .executeTakeFirstOrThrow();
-      return { outcome: "registered", email: pending.email, list: pending.name };
-    }
-    if (error instanceof Validation)
-      return { outcome: "invalid", message: error.issues.map((issue) => issue.message).join("; ") };
+    if (error instanceof Conflict) return registered(db, id);
+    if (error instanceof Validation) return { outcome: "invalid", issues: error.issues };
     throw error;
   }
+}
+
+async function registered(db: Queryable, id: string): Promise<Confirmation> {
+  const pending = await db
+    .selectFrom("subscription_confirmations as c")
+    .innerJoin("lists", "lists.id", "c.list_id")
+    .select(["c.email", "lists.name"])
+    .where("c.public_id", "=", id)
+    .executeTakeFirstOrThrow();
+  return { outcome: "registered", email: pending.email, list: pending.name };
 }

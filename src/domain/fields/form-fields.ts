@@ -1,38 +1,43 @@
 import { sql } from "kysely";
-import type { ListRow, MailtrainFieldType } from "../../db/types.js";
+import type { FormFieldType, ListRow } from "../../db/types.js";
 import { MAX_DESCRIPTION, MAX_SHORT_TEXT, tooLong } from "../bounds.js";
 import type { Context, Queryable } from "../context.js";
 import { Conflict, Validation, violatedUniqueIndex } from "../errors.js";
-import { columnNameOf, mergeTagOf } from "../fields/names.js";
-import { loadFields } from "../fields/read.js";
-import { coerceValue } from "../fields/values.js";
-import { isGroupType, isMailtrainType, MAILTRAIN_TYPES } from "./field-types.js";
-import { fieldsOfList, readMergeValue } from "./values.js";
+import { FORM_FIELD_TYPES, isGroupType } from "./form-types.js";
+import { columnNameOf, mergeTagOf } from "./names.js";
+import { loadFields } from "./read.js";
+import type { ReadValue } from "./tagged-values.js";
+import { fieldsOfList } from "./tagged-values.js";
+import { coerceValue } from "./values.js";
 
-// Mailtrain's POST /api/field/:listId: a custom field of one list, typed the Mailtrain way.
+// A custom field of one list, made with its form type: an option belongs to a radio, checkbox or
+// drop down group of the list (or the account), and is one of that group's choices.
 
-export interface MailtrainFieldInput {
+export interface FormFieldInput {
+  /** Present (the caller says how a missing one reads). */
   name: string;
-  type: string;
+  type: FormFieldType;
   description: string;
-  default: string;
+  /** The default as the caller read it from its text: a raw value of the field's type, or why not. */
+  default: ReadValue;
+  /** The group's id, for an option. */
   group: string;
   groupTemplate: string;
   visible: boolean;
 }
 
-export interface CreatedField {
+export interface CreatedFormField {
   id: string;
   mergeTag: string;
 }
 
-const MAX_NAME = 100;
+export const MAX_FIELD_NAME = 100;
 
 async function groupOf(ctx: Context, db: Queryable, list: ListRow, group: string) {
   if (!/^\d{1,18}$/.test(group)) return undefined;
   return db
     .selectFrom("custom_fields")
-    .select(["id", "mailtrain_type"])
+    .select(["id", "form_type"])
     .where("account_id", "=", ctx.account.id)
     .where("id", "=", group)
     .where((eb) => eb.or([eb("list_id", "=", list.id), eb("list_id", "is", null)]))
@@ -40,37 +45,31 @@ async function groupOf(ctx: Context, db: Queryable, list: ListRow, group: string
     .executeTakeFirst();
 }
 
-/** The stored default: Mailtrain's text read like a subscribe value of the field's type. */
-function defaultOf(type: MailtrainFieldType, raw: string): string | null {
-  if (raw === "" || isGroupType(type)) return null;
-  const field = { type: MAILTRAIN_TYPES[type], mailtrain_type: type, options: [] };
-  const read = readMergeValue(field, raw);
-  const coerced = read.ok ? coerceValue(field, read.value) : read;
-  if (!coerced.ok) throw Validation.of(["DEFAULT"], `DEFAULT: ${coerced.message}`);
+/** The stored default: null for none (a group has none). */
+function defaultOf(type: FormFieldType, read: ReadValue): string | null {
+  if (isGroupType(type)) return null;
+  const coerced = read.ok
+    ? coerceValue({ type: FORM_FIELD_TYPES[type], options: [] }, read.value)
+    : read;
+  if (!coerced.ok) throw Validation.of(["default"], coerced.message);
   return coerced.value === null ? null : JSON.stringify(coerced.value);
 }
 
 /**
- * Creates the field, checking in Mailtrain's order: an option needs a group, the type must be
- * known, the name present. An option is added to its group's choices in the same transaction.
+ * Creates the field, checking one thing at a time: the lengths, the default, the option's group,
+ * a merge tag free in the list. An option is added to its group's choices in the same transaction.
  */
-export async function createMailtrainField(
+export async function createFormField(
   ctx: Context,
   list: ListRow,
-  input: MailtrainFieldInput,
-): Promise<CreatedField> {
-  const type = input.type.toLowerCase();
-  if (type === "option" && !input.group)
-    throw Validation.of(["GROUP"], "Option field requires a group to be selected");
-  if (!isMailtrainType(type)) throw Validation.of(["TYPE"], `Unknown column type ${type}`);
-  const name = input.name;
-  if (!name) throw Validation.of(["NAME"], "Missing column name");
-  if (name.length > MAX_NAME)
-    throw Validation.of(["NAME"], `NAME may be at most ${MAX_NAME} characters`);
+  input: FormFieldInput,
+): Promise<CreatedFormField> {
+  const { name, type } = input;
+  if (name.length > MAX_FIELD_NAME) throw Validation.of(["name"], tooLong(MAX_FIELD_NAME));
   if (input.description.length > MAX_DESCRIPTION)
-    throw Validation.of(["DESCRIPTION"], `DESCRIPTION ${tooLong(MAX_DESCRIPTION)}`);
+    throw Validation.of(["description"], tooLong(MAX_DESCRIPTION));
   if (input.groupTemplate.length > MAX_SHORT_TEXT)
-    throw Validation.of(["GROUP_TEMPLATE"], `GROUP_TEMPLATE ${tooLong(MAX_SHORT_TEXT)}`);
+    throw Validation.of(["groupTemplate"], tooLong(MAX_SHORT_TEXT));
   const mergeTag = mergeTagOf(name);
   const defaultValue = defaultOf(type, input.default);
 
@@ -78,10 +77,10 @@ export async function createMailtrainField(
     let groupId: string | null = null;
     if (type === "option") {
       const group = await groupOf(ctx, trx, list, input.group);
-      if (!group || !isGroupType(group.mailtrain_type))
+      if (!group || !isGroupType(group.form_type))
         throw Validation.of(
-          ["GROUP"],
-          `Group ${input.group} is no radio, checkbox or drop down field of this list`,
+          ["group"],
+          `${input.group} is no radio, checkbox or drop down field of this list`,
         );
       groupId = group.id;
     }
@@ -96,8 +95,8 @@ export async function createMailtrainField(
           account_id: ctx.account.id,
           list_id: list.id,
           name,
-          type: MAILTRAIN_TYPES[type],
-          mailtrain_type: type,
+          type: FORM_FIELD_TYPES[type],
+          form_type: type,
           default_value: defaultValue,
           visible: input.visible,
           description: input.description || null,

@@ -4,9 +4,9 @@ import type { Runtime } from "./cli/runtime.js";
 import { USAGE, UsageError } from "./cli/usage.js";
 import { Validation } from "./domain/errors.js";
 
-// `contact-gateway …` (bin/contact-gateway.js runs this file through tsx). The command line is
-// parsed and checked first; the database and the modules that need it load only afterwards, so a
-// usage error costs nothing and exits 2.
+// `contact-gateway …` (bin/contact-gateway.js runs this file compiled, from dist/). The command
+// line is parsed and checked first; the database and the modules that need it load only
+// afterwards, so a usage error (or --help) costs nothing and exits 2 (0).
 
 type Runnable = Exclude<Command, { name: "help" }>;
 

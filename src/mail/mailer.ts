@@ -1,4 +1,4 @@
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Logger } from "../log.js";
 
 export interface MailMessage {
@@ -27,10 +27,14 @@ export function createMailer(smtpUrl: string | undefined, from: string, log: Log
       },
     };
   }
-  const transport = nodemailer.createTransport(smtpUrl);
+  // nodemailer loads with the first mail, not with every start.
+  let transport: Promise<Transporter> | null = null;
   return {
     send: async (message) => {
-      const info = await transport.sendMail({ from, ...message });
+      transport ??= import("nodemailer").then(({ default: mailer }) =>
+        mailer.createTransport(smtpUrl),
+      );
+      const info = await (await transport).sendMail({ from, ...message });
       log.info(
         { to: message.to, subject: message.subject, messageId: info.messageId },
         "mail sent",

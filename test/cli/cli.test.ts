@@ -8,8 +8,9 @@ import { createAccount } from "../../src/domain/accounts/accounts.js";
 import { authenticate } from "../../src/domain/accounts/keys.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 
-// The CLI as a user runs it: `node bin/contact-gateway.js …`, a process of its own, on this
-// file's database through DATABASE_URL.
+// The CLI in a process of its own, on this file's database through DATABASE_URL: its sources
+// through tsx (`npm run dev:cli`), so that it tests the code as it is now, not the last build
+// that bin/contact-gateway.js runs (test/ops/build.test.ts builds and runs that one).
 
 let database: TestDatabase;
 let dir: string;
@@ -30,7 +31,7 @@ interface Run {
 
 function cli(...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/contact-gateway.js", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
       env: { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: "" },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -25,6 +25,8 @@ export async function startServerProcess(options: {
   databaseUrl: string;
   smtpUrl?: string;
   port?: number;
+  /** node's arguments that start the server; by default the sources through tsx. */
+  entry?: string[];
 }): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = {
@@ -37,7 +39,7 @@ export async function startServerProcess(options: {
   };
   if (options.smtpUrl) env.SMTP_URL = options.smtpUrl;
   else delete env.SMTP_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, options.entry ?? ["--import", "tsx", "src/main.ts"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

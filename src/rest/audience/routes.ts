@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { existingEmails, resolveBatchTargets } from "../../domain/audience/batch.js";
 import { numberedFields, numberedLists, numberedTags } from "../../domain/audience/catalog.js";
+import { existingEmails, resolveImportTargets } from "../../domain/imports/targets.js";
 import type { AppDeps } from "../../http/deps.js";
 import { bodyText } from "../kit/body.js";
 import { describeProblems } from "../kit/pairs.js";
@@ -95,7 +95,7 @@ export function createAudienceRoutes(deps: AppDeps): Hono {
         }
         const body = parseContactBody(raw);
         refuseUnstorableFields(raw);
-        const targets = await resolveBatchTargets(ctx, {
+        const targets = await resolveImportTargets(ctx, {
           listId: body.list_id,
           tagIds: body.tags ?? [],
           paths: { listId: ["list_id"], tagIds: ["tags"] },

@@ -20,3 +20,38 @@ export function applyPage<QB extends SelectQueryBuilder<any, any, any>>(
   if (page.beforeId !== undefined) q = q.where(column, "<", page.beforeId) as QB;
   return q.orderBy(column, page.backward ? "desc" : "asc").limit(page.limit) as QB;
 }
+
+/**
+ * A page by position rather than by cursor, for surfaces whose clients ask for "page 3 of 10
+ * items" (REST dialects): skip `offset` rows, return at most `limit`.
+ */
+export interface OffsetPage {
+  offset: number;
+  limit: number;
+}
+
+/** One page of rows and how many rows match in all. */
+export interface Counted<Row> {
+  rows: Row[];
+  total: number;
+}
+
+/**
+ * The rows `query` selects, ordered by `column` (oldest first: pages stay stable while rows are
+ * added), at `page`; and the count of every row it matches, from the same filters.
+ */
+export async function offsetPage<Row>(
+  // biome-ignore lint/suspicious/noExplicitAny: works on any filtered selection with an id column
+  query: SelectQueryBuilder<any, any, Row>,
+  column: string,
+  page: OffsetPage,
+): Promise<Counted<Row>> {
+  const [rows, { count }] = await Promise.all([
+    query.orderBy(column).limit(page.limit).offset(page.offset).execute(),
+    query
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<string>().as("count"))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows: rows as Row[], total: Number(count) };
+}

@@ -1,6 +1,8 @@
 import type { CustomFieldRow } from "../../db/types.js";
 import type { Context, Queryable } from "../context.js";
+import { containing } from "../like.js";
 import { inRequestedOrder } from "../order.js";
+import { type Counted, type OffsetPage, offsetPage } from "../page.js";
 
 /** A custom field with the public id of its list (null when it is account-wide). */
 export type CustomField = CustomFieldRow & { list_public_id: string | null };
@@ -35,4 +37,24 @@ export async function getFields(
   if (publicIds.length === 0) return [];
   const rows = await selectFields(ctx).where("custom_fields.public_id", "in", publicIds).execute();
   return inRequestedOrder(publicIds, rows, (row) => row.public_id);
+}
+
+export interface FieldSearch {
+  /** Part of the name, any case; blank: no filter. */
+  search?: string | null;
+}
+
+/**
+ * The account's custom fields (account-wide and every list's) matching `filter` at a position
+ * (page 3 of 10 items), oldest first, and their count.
+ */
+export function fieldsPage(
+  ctx: Context,
+  filter: FieldSearch,
+  page: OffsetPage,
+): Promise<Counted<CustomField>> {
+  const search = filter.search?.trim();
+  let query = selectFields(ctx);
+  if (search) query = query.where("custom_fields.name", "ilike", containing(search));
+  return offsetPage(query, "custom_fields.id", page);
 }

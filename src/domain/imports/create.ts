@@ -3,10 +3,9 @@ import type { Context, Queryable } from "../context.js";
 import { NotFound, Validation } from "../errors.js";
 import { internalListId } from "../lists/lookup.js";
 import { describeProblem, textProblem } from "../text.js";
-import { columnsOf, rowChunks } from "./typed-rows.js";
+import { columnsOf, csvLines } from "./csv-text.js";
 
-// Entry points of the import pipeline (a CSV file, or rows as typed values → import_chunks →
-// job → one merge):
+// Entry points of the import pipeline (file or rows → import_chunks → job → one merge):
 //
 //   createImport(ctx, { source, content, filename?, listId?, updateExisting?, tagIds?,
 //     notifyEmail?, workerStartAfter? }): Promise<ImportRow>
@@ -23,10 +22,7 @@ import { columnsOf, rowChunks } from "./typed-rows.js";
 // import completes or fails. The first row of a duplicated email wins; later ones are refused.
 
 export const IMPORT_TASK = "import-subscribers";
-/**
- * The uploaded file (or the given rows, as JSON) is kept as rows of about this size, so any
- * worker process can read it.
- */
+/** The uploaded file is kept as rows of about this size, so any worker process can read it. */
 export const CHUNK_BYTES = 1024 * 1024;
 /** A file problem fails the import at once; only transient errors use these retries. */
 export const IMPORT_MAX_ATTEMPTS = 10;
@@ -59,7 +55,7 @@ export async function createImport(ctx: Context, input: CreateImportInput): Prom
   const accountId = ctx.account.id;
   const listId = input.listId ? await internalListId(ctx.db, accountId, input.listId) : null;
   const tagIds = await ownTagIds(ctx.db, accountId, input.tagIds ?? []);
-  return createWith(ctx, input, listId, tagIds, { file: input.content });
+  return createWith(ctx, input, listId, tagIds, null);
 }
 
 export interface CreateImportFromRowsInput
@@ -71,9 +67,8 @@ export interface CreateImportFromRowsInput
 }
 
 /**
- * An import of rows given as objects, stored as typed values (JSON chunks, `imports.row_columns`
- * naming their columns): the job reads them without any CSV, and its checks, retries and report
- * are those of a CSV import.
+ * An import of rows given as objects: written as CSV into the import's stored file, so the job,
+ * its checks, its retries and its report are those of a CSV import.
  */
 export async function createImportFromRows(
   ctx: Context,
@@ -90,8 +85,8 @@ export async function createImportFromRows(
   const listId = input.listId ? await internalListId(ctx.db, accountId, input.listId) : null;
   const tagIds = await ownTagIds(ctx.db, accountId, input.tagIds ?? []);
   const counter = { rows: 0 };
-  const chunks = rowChunks(columns, rows, () => counter.rows++, CHUNK_BYTES);
-  return createWith(ctx, input, listId, tagIds, { columns, chunks, counter });
+  const content = csvLines(columns, rows, () => counter.rows++);
+  return createWith(ctx, { ...input, content }, listId, tagIds, counter);
 }
 
 /** Tag ids (internal) that are the account's, or NotFound for the first that is not. */
@@ -118,22 +113,13 @@ async function ownTagIds(
   return unique;
 }
 
-/** What is stored: a CSV file's bytes, or typed rows (whole rows per chunk) and their columns. */
-type Content =
-  | { file: CreateImportInput["content"] }
-  | {
-      columns: readonly string[];
-      chunks: AsyncIterable<Buffer>;
-      /** Rows stored so far: the exact total once every chunk is stored. */
-      counter: { rows: number };
-    };
-
 async function createWith(
   ctx: Context,
-  input: Omit<CreateImportInput, "content">,
+  input: CreateImportInput,
   listId: string | null,
   tagIds: string[],
-  content: Content,
+  /** Rows written so far, when the content is generated from rows: the exact total. */
+  counter: { rows: number } | null,
 ): Promise<ImportRow> {
   const accountId = ctx.account.id;
   // A multipart file name is the client's text like any other: a NUL would reach Postgres.
@@ -151,7 +137,6 @@ async function createWith(
         update_existing: input.updateExisting ?? true,
         tag_ids: tagIds,
         notify_email: input.notifyEmail?.trim() || null,
-        row_columns: "columns" in content ? [...content.columns] : null,
       })
       .returning(["id", "public_id"])
       .executeTakeFirstOrThrow();
@@ -161,16 +146,14 @@ async function createWith(
     let bytes = 0;
     let lastByte = 10;
     let storing: Promise<unknown> = Promise.resolve();
-    // A file is cut anywhere; typed rows come in chunks of whole rows, stored as they are.
-    const chunks = "file" in content ? rechunk(content.file, CHUNK_BYTES) : content.chunks;
-    for await (const chunk of chunks) {
+    for await (const chunk of rechunk(input.content, CHUNK_BYTES)) {
       // One insert in flight while the next megabyte is read.
       await storing;
       storing = trx
         .insertInto("import_chunks")
         .values({ account_id: accountId, import_id: created.id, seq: seq++, data: chunk })
         .execute();
-      if ("file" in content) lines += countNewlines(chunk);
+      lines += countNewlines(chunk);
       bytes += chunk.length;
       lastByte = chunk[chunk.length - 1];
     }
@@ -188,11 +171,8 @@ async function createWith(
     );
     // Until the job has read the file, `total` is its line count less the header: exact for
     // files without line breaks inside quoted values, and corrected when the import completes.
-    // Typed rows are counted exactly.
     const estimate =
-      "counter" in content
-        ? content.counter.rows
-        : Math.max(0, lines + (bytes > 0 && lastByte !== 10 ? 1 : 0) - 1);
+      counter?.rows ?? Math.max(0, lines + (bytes > 0 && lastByte !== 10 ? 1 : 0) - 1);
     return trx
       .updateTable("imports")
       .set({ total: estimate })

@@ -1,8 +1,9 @@
 import type { ListRow } from "../../db/types.js";
 import type { Context } from "../context.js";
 import { type Issue, NotFound, Validation } from "../errors.js";
+import { containing } from "../like.js";
 import { inRequestedOrder } from "../order.js";
-import { applyPage, type Page } from "../page.js";
+import { applyPage, type Counted, type OffsetPage, offsetPage, type Page } from "../page.js";
 
 // Lists of an account: create, rename, describe, delete, find and page through them.
 
@@ -123,15 +124,10 @@ export async function getList(ctx: Context, publicId: string): Promise<ListRow> 
   return list;
 }
 
-/** A LIKE pattern that matches the text literally anywhere in the value. */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
-
 function filtered(ctx: Context, filter: ListFilter) {
   let query = ctx.db.selectFrom("lists").where("account_id", "=", ctx.account.id);
   const search = filter.search?.trim();
-  if (search) query = query.where("name", "ilike", containsPattern(search));
+  if (search) query = query.where("name", "ilike", containing(search));
   return query;
 }
 
@@ -144,4 +140,13 @@ export async function countLists(ctx: Context, filter: ListFilter): Promise<numb
     .select((eb) => eb.fn.countAll<string>().as("count"))
     .executeTakeFirstOrThrow();
   return Number(count);
+}
+
+/** The lists matching `filter` at a position (page 3 of 10 items), oldest first, and their count. */
+export function listsPage(
+  ctx: Context,
+  filter: ListFilter,
+  page: OffsetPage,
+): Promise<Counted<ListRow>> {
+  return offsetPage(filtered(ctx, filter).selectAll(), "id", page);
 }

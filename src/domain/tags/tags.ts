@@ -2,7 +2,7 @@ import type { TagRow, TagStatus } from "../../db/types.js";
 import type { Context } from "../context.js";
 import { Conflict, type Issue, NotFound, Validation, violatedUniqueIndex } from "../errors.js";
 import { containing } from "../like.js";
-import { applyPage, type Page } from "../page.js";
+import { applyPage, type Counted, type OffsetPage, offsetPage, type Page } from "../page.js";
 
 // Tags of an account: a name unique in any case, and a status (inactive tags stay on
 // subscribers but a frontend can hide them).
@@ -107,4 +107,13 @@ export async function countTags(ctx: Context, filter: TagFilter): Promise<number
     .select((eb) => eb.fn.countAll<string>().as("count"))
     .executeTakeFirstOrThrow();
   return Number(count);
+}
+
+/** The tags matching `filter` at a position (page 3 of 10 items), oldest first, and their count. */
+export function tagsPage(
+  ctx: Context,
+  filter: TagFilter,
+  page: OffsetPage,
+): Promise<Counted<TagRow>> {
+  return offsetPage(filtered(ctx, filter).selectAll(), "tags.id", page);
 }

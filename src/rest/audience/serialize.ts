@@ -1,9 +1,9 @@
 import type { CustomFieldType, ListRow, TagRow } from "../../db/types.js";
-import type { Numbered } from "../../domain/audience/catalog.js";
 import type { CustomField } from "../../domain/fields/read.js";
+import type { Counted } from "../../domain/page.js";
 
-// Domain rows in the document's field names and key order. Ids are the public ids every
-// surface shares (GraphQL global ids wrap them).
+// Domain rows in the document's field names and key order (`<resource>Out`), and the envelopes
+// around them. Ids are the public ids every surface shares (GraphQL global ids wrap them).
 
 /** UTC, seconds, no fraction: 2024-11-18T18:08:20Z. */
 export function timestamp(date: Date): string {
@@ -60,7 +60,7 @@ export function tagOut(tag: TagRow) {
 }
 
 /** The envelope of the list and custom-field endpoints, keys in the sample's order. */
-export function pageEnvelope<Row, Out>(page: Numbered<Row>, limit: number, out: (row: Row) => Out) {
+export function pageEnvelope<Row, Out>(page: Counted<Row>, limit: number, out: (row: Row) => Out) {
   return {
     data: page.rows.map(out),
     error: {},
@@ -72,7 +72,7 @@ export function pageEnvelope<Row, Out>(page: Numbered<Row>, limit: number, out: 
 }
 
 /** The tag endpoint's own envelope: boolean `status`, the HTTP status in `statuscode`. */
-export function tagEnvelope(page: Numbered<TagRow>, limit: number) {
+export function tagEnvelope(page: Counted<TagRow>, limit: number) {
   return {
     data: page.rows.map(tagOut),
     limit,
@@ -81,4 +81,48 @@ export function tagEnvelope(page: Numbered<TagRow>, limit: number) {
     statuscode: 200,
     total: page.total,
   };
+}
+
+/** A contact as sent, with its reason under the key "string", as the sample shows. */
+export function invalidContactOut({ sent, reason }: { sent: object; reason: string }) {
+  return { ...sent, string: reason };
+}
+
+/** The POST contact envelope (202), keys in the sample's order; contacts echoed as sent. */
+export function contactEnvelope(classified: {
+  valid: readonly { sent: object }[];
+  invalid: readonly { sent: object; reason: string }[];
+}) {
+  return {
+    status: 202,
+    message: "Request processed successfully.",
+    data: {
+      invalid_contacts: classified.invalid.map(invalidContactOut),
+      total_invalid: classified.invalid.length,
+      total_valid: classified.valid.length,
+      valid_contacts: classified.valid.map(({ sent }) => sent),
+    },
+    error: {},
+  };
+}
+
+// The document shows no error. Its envelope has an `error` object and a numeric `status`, so an
+// error reuses it: `error` filled, the HTTP status in `status`. The tag endpoint has its own
+// envelope (`status: true, statuscode`), so its errors say `status: false, statuscode: <http>`.
+
+export type EnvelopeKind = "standard" | "tag";
+
+export interface ErrorOut {
+  code: string;
+  message: string;
+  /** Left out of the answer when empty. */
+  details: readonly { field: string; message: string }[];
+}
+
+export function errorEnvelope(kind: EnvelopeKind, status: number, error: ErrorOut) {
+  const inner: Record<string, unknown> = { code: error.code, message: error.message };
+  if (error.details.length > 0) inner.details = error.details;
+  return kind === "tag"
+    ? { data: null, error: inner, message: error.message, status: false, statuscode: status }
+    : { data: null, error: inner, message: error.message, status };
 }

@@ -12,6 +12,7 @@ import { domainOf } from "./context.js";
 import { mutationErrors } from "./errors.js";
 import { publicIdOf } from "./ids.js";
 import { keysetConnection } from "./pagination.js";
+import { scopedConnection } from "./scoped-connection.js";
 
 export const BlocklistEntryRef = builder.node(builder.objectRef<BlocklistRow>("BlocklistEntry"), {
   description: "An address the account never mails.",
@@ -35,31 +36,21 @@ const BlocklistFilter = builder.inputType("BlocklistFilter", {
 });
 
 builder.queryField("blocklist", (t) =>
-  t.connection(
-    {
-      type: BlocklistEntryRef,
-      description: "The account's blocklist, oldest entry first.",
-      authScopes: { scope: "blocklist:read" },
-      args: { filter: t.arg({ type: BlocklistFilter }) },
-      resolve: (_root, args, context) => {
-        const domain = domainOf(context);
-        const filter = args.filter ?? {};
-        return keysetConnection(
-          args,
-          (page) => pageBlocklist(domain, filter, page),
-          () => countBlocklist(domain, filter),
-        );
-      },
+  scopedConnection(t, {
+    scope: "blocklist:read",
+    type: BlocklistEntryRef,
+    description: "The account's blocklist, oldest entry first.",
+    args: { filter: t.arg({ type: BlocklistFilter }) },
+    resolve: (_root, args, context) => {
+      const domain = domainOf(context);
+      const filter = args.filter ?? {};
+      return keysetConnection(
+        args,
+        (page) => pageBlocklist(domain, filter, page),
+        () => countBlocklist(domain, filter),
+      );
     },
-    {
-      fields: (t) => ({
-        totalCount: t.int({
-          authScopes: { scope: "blocklist:read" },
-          resolve: (connection) => connection.totalCount(),
-        }),
-      }),
-    },
-  ),
+  }),
 );
 
 builder.relayMutationField(

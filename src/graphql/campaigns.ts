@@ -18,6 +18,7 @@ import { mutationErrors } from "./errors.js";
 import { publicIdOf } from "./ids.js";
 import { ListRef } from "./lists.js";
 import { keysetConnection } from "./pagination.js";
+import { scopedConnection } from "./scoped-connection.js";
 import { TagRef } from "./tags.js";
 
 const upper = <T extends string>(values: readonly T[]) =>
@@ -79,31 +80,21 @@ const CampaignFilter = builder.inputType("CampaignFilter", {
 });
 
 builder.queryField("campaigns", (t) =>
-  t.connection(
-    {
-      type: CampaignRef,
-      description: "The account's campaigns, oldest first.",
-      authScopes: { scope: "campaigns:read" },
-      args: { filter: t.arg({ type: CampaignFilter }) },
-      resolve: (_root, args, context) => {
-        const domain = domainOf(context);
-        const filter = args.filter ?? {};
-        return keysetConnection(
-          args,
-          (page) => pageCampaigns(domain, filter, page),
-          () => countCampaigns(domain, filter),
-        );
-      },
+  scopedConnection(t, {
+    scope: "campaigns:read",
+    type: CampaignRef,
+    description: "The account's campaigns, oldest first.",
+    args: { filter: t.arg({ type: CampaignFilter }) },
+    resolve: (_root, args, context) => {
+      const domain = domainOf(context);
+      const filter = args.filter ?? {};
+      return keysetConnection(
+        args,
+        (page) => pageCampaigns(domain, filter, page),
+        () => countCampaigns(domain, filter),
+      );
     },
-    {
-      fields: (t) => ({
-        totalCount: t.int({
-          authScopes: { scope: "campaigns:read" },
-          resolve: (connection) => connection.totalCount(),
-        }),
-      }),
-    },
-  ),
+  }),
 );
 
 /** Global ids of lists or tags → public ids; a malformed one or one of another type is NotFound. */

@@ -15,6 +15,7 @@ import { mutationErrors } from "./errors.js";
 import { filterIdOf } from "./filter-ids.js";
 import { publicIdOf } from "./ids.js";
 import { keysetConnection } from "./pagination.js";
+import { scopedConnection } from "./scoped-connection.js";
 
 const READ = { scope: "fields:read" } as const;
 const WRITE = { scope: "fields:write" } as const;
@@ -84,30 +85,21 @@ const CustomFieldFilter = builder.inputType("CustomFieldFilter", {
 });
 
 builder.queryField("customFields", (t) =>
-  t.connection(
-    {
-      type: CustomFieldRef,
-      description: "The account's custom fields, oldest first.",
-      authScopes: READ,
-      args: { filter: t.arg({ type: CustomFieldFilter }) },
-      resolve: (_root, args, context) => {
-        const domain = domainOf(context);
-        const filter = { listId: filterIdOf(args.filter?.listId, "List", "listId") };
-        return keysetConnection(
-          args,
-          (page) => pageFields(domain, filter, page),
-          () => countFields(domain, filter),
-        );
-      },
+  scopedConnection(t, {
+    scope: READ.scope,
+    type: CustomFieldRef,
+    description: "The account's custom fields, oldest first.",
+    args: { filter: t.arg({ type: CustomFieldFilter }) },
+    resolve: (_root, args, context) => {
+      const domain = domainOf(context);
+      const filter = { listId: filterIdOf(args.filter?.listId, "List", "listId") };
+      return keysetConnection(
+        args,
+        (page) => pageFields(domain, filter, page),
+        () => countFields(domain, filter),
+      );
     },
-    {
-      authScopes: READ,
-      fields: (t) => ({
-        totalCount: t.int({ authScopes: READ, resolve: (connection) => connection.totalCount() }),
-      }),
-    },
-    { authScopes: READ },
-  ),
+  }),
 );
 
 /** After a field changes, values shown later in the same request use the new definitions. */

@@ -18,6 +18,7 @@ import { mutationErrors } from "./errors.js";
 import { publicIdOf } from "./ids.js";
 import { ListRef } from "./lists.js";
 import { keysetConnection } from "./pagination.js";
+import { scopedConnection } from "./scoped-connection.js";
 
 const READ = { scope: "imports:read" } as const;
 
@@ -118,31 +119,22 @@ export const ImportRef = builder.node(builder.objectRef<ImportRow>("Import"), {
     createdAt: t.expose("created_at", { type: "DateTime" }),
     startedAt: t.expose("started_at", { type: "DateTime", nullable: true }),
     finishedAt: t.expose("finished_at", { type: "DateTime", nullable: true }),
-    errors: t.connection(
-      {
-        type: ImportErrorRef,
-        description: "The rows that were not imported, in file order (known once COMPLETED).",
-        authScopes: READ,
-        resolve: (row, args, context) =>
-          keysetConnection(
-            args,
-            async (page) =>
-              (await errorLoaders(context).load({ importId: row.id, page })).map((error) => ({
-                ...error,
-                id: String(error.row_number),
-              })),
-            // Every invalid row has exactly one error.
-            async () => row.invalid,
-          ),
-      },
-      {
-        authScopes: READ,
-        fields: (c) => ({
-          totalCount: c.int({ authScopes: READ, resolve: (connection) => connection.totalCount() }),
-        }),
-      },
-      { authScopes: READ },
-    ),
+    errors: scopedConnection(t, {
+      scope: READ.scope,
+      type: ImportErrorRef,
+      description: "The rows that were not imported, in file order (known once COMPLETED).",
+      resolve: (row, args, context) =>
+        keysetConnection(
+          args,
+          async (page) =>
+            (await errorLoaders(context).load({ importId: row.id, page })).map((error) => ({
+              ...error,
+              id: String(error.row_number),
+            })),
+          // Every invalid row has exactly one error.
+          async () => row.invalid,
+        ),
+    }),
   }),
 });
 
@@ -168,28 +160,19 @@ function progressOf(row: ImportRow): number {
 }
 
 builder.queryField("imports", (t) =>
-  t.connection(
-    {
-      type: ImportRef,
-      description: "The account's imports, oldest first (`last` gives the newest).",
-      authScopes: READ,
-      resolve: (_root, args, context) => {
-        const domain = domainOf(context);
-        return keysetConnection(
-          args,
-          (page) => listImports(domain, page),
-          () => countImports(domain),
-        );
-      },
+  scopedConnection(t, {
+    scope: READ.scope,
+    type: ImportRef,
+    description: "The account's imports, oldest first (`last` gives the newest).",
+    resolve: (_root, args, context) => {
+      const domain = domainOf(context);
+      return keysetConnection(
+        args,
+        (page) => listImports(domain, page),
+        () => countImports(domain),
+      );
     },
-    {
-      authScopes: READ,
-      fields: (c) => ({
-        totalCount: c.int({ authScopes: READ, resolve: (connection) => connection.totalCount() }),
-      }),
-    },
-    { authScopes: READ },
-  ),
+  }),
 );
 
 builder.relayMutationField(

@@ -14,6 +14,7 @@ import { mutationErrors } from "./errors.js";
 import { publicIdOf } from "./ids.js";
 import { ListRef, listIdOf } from "./lists.js";
 import { keysetConnection } from "./pagination.js";
+import { scopedConnection } from "./scoped-connection.js";
 import { SubscriberRef } from "./subscribers.js";
 
 // Who is on which list: a subscriber's subscriptions, a list's subscribers, and the mutations
@@ -65,40 +66,28 @@ function membershipOf(node: SubscriberRow): Membership {
 }
 
 builder.objectField(ListRef, "subscribers", (t) =>
-  t.connection(
-    {
-      type: SubscriberRef,
-      description: "The list's subscribers in subscriber order; each edge has the subscription.",
-      authScopes: { scope: "subscribers:read" },
-      args: {
-        status: t.arg({
-          type: SubscriptionStatusEnum,
-          description: "Only subscriptions in this status; absent: every status.",
-        }),
-      },
-      resolve: (list, args, context) => {
-        const domain = domainOf(context);
-        const filter = { status: args.status };
-        return keysetConnection<Member>(
-          args,
-          (page) => pageMembers(domain, list, filter, page),
-          () => countMembers(domain, list.id, filter),
-        );
-      },
-    },
-    {
-      name: "ListSubscribersConnection",
-      authScopes: { scope: "subscribers:read" },
-      fields: (t) => ({
-        totalCount: t.int({
-          authScopes: { scope: "subscribers:read" },
-          resolve: (connection) => connection.totalCount(),
-        }),
+  scopedConnection(t, {
+    scope: "subscribers:read",
+    type: SubscriberRef,
+    description: "The list's subscribers in subscriber order; each edge has the subscription.",
+    args: {
+      status: t.arg({
+        type: SubscriptionStatusEnum,
+        description: "Only subscriptions in this status; absent: every status.",
       }),
     },
-    {
+    resolve: (list, args, context) => {
+      const domain = domainOf(context);
+      const filter = { status: args.status };
+      return keysetConnection<Member>(
+        args,
+        (page) => pageMembers(domain, list, filter, page),
+        () => countMembers(domain, list.id, filter),
+      );
+    },
+    connectionName: "ListSubscribersConnection",
+    edge: {
       name: "ListSubscribersEdge",
-      authScopes: { scope: "subscribers:read" },
       fields: (t) => ({
         subscription: t.field({
           type: ListSubscriptionRef,
@@ -106,7 +95,7 @@ builder.objectField(ListRef, "subscribers", (t) =>
         }),
       }),
     },
-  ),
+  }),
 );
 
 function subscriberIdOf(globalId: string): string {

@@ -14,6 +14,7 @@ import { domainOf } from "./context.js";
 import { mutationErrors } from "./errors.js";
 import { publicIdOf } from "./ids.js";
 import { keysetConnection } from "./pagination.js";
+import { scopedConnection } from "./scoped-connection.js";
 
 export const ListRef = builder.node(builder.objectRef<ListRow>("List"), {
   description: "A list subscribers are on, each with a subscription status of its own.",
@@ -48,33 +49,21 @@ const ListFilter = builder.inputType("ListFilter", {
 });
 
 builder.queryField("lists", (t) =>
-  t.connection(
-    {
-      type: ListRef,
-      description: "The account's lists, oldest first.",
-      authScopes: { scope: "lists:read" },
-      args: { filter: t.arg({ type: ListFilter }) },
-      resolve: (_root, args, context) => {
-        const domain = domainOf(context);
-        const filter = args.filter ?? {};
-        return keysetConnection(
-          args,
-          (page) => pageLists(domain, filter, page),
-          () => countLists(domain, filter),
-        );
-      },
+  scopedConnection(t, {
+    scope: "lists:read",
+    type: ListRef,
+    description: "The account's lists, oldest first.",
+    args: { filter: t.arg({ type: ListFilter }) },
+    resolve: (_root, args, context) => {
+      const domain = domainOf(context);
+      const filter = args.filter ?? {};
+      return keysetConnection(
+        args,
+        (page) => pageLists(domain, filter, page),
+        () => countLists(domain, filter),
+      );
     },
-    {
-      authScopes: { scope: "lists:read" },
-      fields: (t) => ({
-        totalCount: t.int({
-          authScopes: { scope: "lists:read" },
-          resolve: (connection) => connection.totalCount(),
-        }),
-      }),
-    },
-    { authScopes: { scope: "lists:read" } },
-  ),
+  }),
 );
 
 builder.relayMutationField(

@@ -31,6 +31,13 @@ function checkSize(name: string, value: number | null | undefined): void {
     throw badUserInput(`"${name}" may be at most ${MAX_PAGE_SIZE}; page through with cursors`);
 }
 
+/** A page of rows as a Relay connection, with a `totalCount` that counts when called. */
+export type KeysetConnection<T> = Awaited<
+  ReturnType<typeof resolveCursorConnection<Promise<T[]>>>
+> & {
+  totalCount: () => Promise<number>;
+};
+
 /**
  * A Relay connection over rows fetched by keyset. `totalCount` is a thunk, so the count runs
  * only when a client selects it.
@@ -39,7 +46,7 @@ export async function keysetConnection<T extends { id: string }>(
   args: ConnectionArgs,
   fetch: (page: Page) => Promise<T[]>,
   count: () => Promise<number>,
-) {
+): Promise<KeysetConnection<T>> {
   checkSize("first", args.first);
   checkSize("last", args.last);
   const afterId = args.after ? decodeCursor(args.after) : undefined;

@@ -8,6 +8,7 @@ import { CustomValueInterface, valuesOf } from "./custom-values.js";
 import { accountFields } from "./fields.js";
 import { filterIdOf } from "./filter-ids.js";
 import { keysetConnection } from "./pagination.js";
+import { scopedConnection } from "./scoped-connection.js";
 import { TagRef } from "./tags.js";
 
 const READ = { scope: "subscribers:read" } as const;
@@ -71,36 +72,24 @@ const SubscriberFilter = builder.inputType("SubscriberFilter", {
 });
 
 builder.queryField("subscribers", (t) =>
-  t.connection(
-    {
-      type: SubscriberRef,
-      description: "The account's subscribers, oldest first.",
-      authScopes: READ,
-      args: { filter: t.arg({ type: SubscriberFilter }) },
-      resolve: (_root, args, context) => {
-        const domain = domainOf(context);
-        const filter = {
-          ...args.filter,
-          listId: filterIdOf(args.filter?.listId, "List", "listId"),
-          tagId: filterIdOf(args.filter?.tagId, "Tag", "tagId"),
-        };
-        return keysetConnection(
-          args,
-          (page) => pageSubscribers(domain, filter, page),
-          () => countSubscribers(domain, filter),
-        );
-      },
+  scopedConnection(t, {
+    scope: READ.scope,
+    type: SubscriberRef,
+    description: "The account's subscribers, oldest first.",
+    args: { filter: t.arg({ type: SubscriberFilter }) },
+    resolve: (_root, args, context) => {
+      const domain = domainOf(context);
+      const filter = {
+        ...args.filter,
+        listId: filterIdOf(args.filter?.listId, "List", "listId"),
+        tagId: filterIdOf(args.filter?.tagId, "Tag", "tagId"),
+      };
+      return keysetConnection(
+        args,
+        (page) => pageSubscribers(domain, filter, page),
+        () => countSubscribers(domain, filter),
+      );
     },
-    {
-      authScopes: READ,
-      fields: (t) => ({
-        totalCount: t.int({
-          authScopes: READ,
-          description: "Subscribers matching the filter; counted only when asked for.",
-          resolve: (connection) => connection.totalCount(),
-        }),
-      }),
-    },
-    { authScopes: READ },
-  ),
+    totalCountDescription: "Subscribers matching the filter; counted only when asked for.",
+  }),
 );

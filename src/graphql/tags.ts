@@ -7,6 +7,7 @@ import { domainOf } from "./context.js";
 import { mutationErrors } from "./errors.js";
 import { publicIdOf } from "./ids.js";
 import { keysetConnection } from "./pagination.js";
+import { scopedConnection } from "./scoped-connection.js";
 
 const READ = { scope: "tags:read" } as const;
 const WRITE = { scope: "tags:write" } as const;
@@ -41,30 +42,21 @@ const TagFilter = builder.inputType("TagFilter", {
 });
 
 builder.queryField("tags", (t) =>
-  t.connection(
-    {
-      type: TagRef,
-      description: "The account's tags, oldest first.",
-      authScopes: READ,
-      args: { filter: t.arg({ type: TagFilter }) },
-      resolve: (_root, args, context) => {
-        const domain = domainOf(context);
-        const filter = args.filter ?? {};
-        return keysetConnection(
-          args,
-          (page) => pageTags(domain, filter, page),
-          () => countTags(domain, filter),
-        );
-      },
+  scopedConnection(t, {
+    scope: READ.scope,
+    type: TagRef,
+    description: "The account's tags, oldest first.",
+    args: { filter: t.arg({ type: TagFilter }) },
+    resolve: (_root, args, context) => {
+      const domain = domainOf(context);
+      const filter = args.filter ?? {};
+      return keysetConnection(
+        args,
+        (page) => pageTags(domain, filter, page),
+        () => countTags(domain, filter),
+      );
     },
-    {
-      authScopes: READ,
-      fields: (t) => ({
-        totalCount: t.int({ authScopes: READ, resolve: (connection) => connection.totalCount() }),
-      }),
-    },
-    { authScopes: READ },
-  ),
+  }),
 );
 
 builder.relayMutationField(

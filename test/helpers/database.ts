@@ -9,8 +9,19 @@ export interface TestDatabase {
   db: DB;
   pool: pg.Pool;
   /** Statements run through `db` since the last `statements.reset()`. */
-  statements: { count: () => number; sql: () => string[]; reset: () => void };
+  statements: {
+    count: () => number;
+    sql: () => string[];
+    /** Each statement with the parameters it was run with, in order. */
+    all: () => RecordedStatement[];
+    reset: () => void;
+  };
   drop: () => Promise<void>;
+}
+
+export interface RecordedStatement {
+  sql: string;
+  parameters: readonly unknown[];
 }
 
 function withDatabase(url: string, database: string): string {
@@ -31,18 +42,23 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end();
   }
   const url = withDatabase(adminUrl, name);
-  let seen: string[] = [];
+  let seen: RecordedStatement[] = [];
   const { db, pool } = createDatabase({
     url,
     onQuery: (event: LogEvent) => {
-      seen.push(event.query.sql);
+      seen.push({ sql: event.query.sql, parameters: [...event.query.parameters] });
     },
   });
   return {
     url,
     db,
     pool,
-    statements: { count: () => seen.length, sql: () => [...seen], reset: () => (seen = []) },
+    statements: {
+      count: () => seen.length,
+      sql: () => seen.map((statement) => statement.sql),
+      all: () => [...seen],
+      reset: () => (seen = []),
+    },
     drop: async () => {
       await db.destroy();
       const client = new pg.Client({ connectionString: adminUrl });

@@ -100,7 +100,8 @@ function asRequestIssues(error: Validation, fields: readonly CustomField[]): Val
   );
 }
 
-async function writeSubscriber(
+/** The one subscriber upsert, for one address; its issues named as the request names them. */
+async function upsertSubscriber(
   ctx: Context,
   trx: Trx,
   fields: readonly CustomField[],
@@ -144,7 +145,7 @@ export async function subscribeInTransaction(
 ): Promise<Subscribed> {
   const fields = await loadFields(ctx, trx);
   const changes = checkRequest(fields, list, request, policy.read);
-  const subscriber = await writeSubscriber(ctx, trx, fields, request, changes, policy.optInIp);
+  const subscriber = await upsertSubscriber(ctx, trx, fields, request, changes, policy.optInIp);
 
   const existing = await trx
     .selectFrom("subscriptions")

@@ -1,14 +1,21 @@
 import type { Context as HonoContext } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { z } from "zod";
-import { type Issue, isDomainError, unmapped } from "../../domain/errors.js";
-import { describeProblems } from "../kit/pairs.js";
+import { z } from "zod";
+import { type Issue, unmapped } from "../../domain/errors.js";
+import type { ErrorMapper } from "../kit/errors.js";
+import { describeProblems, type InputProblem } from "../kit/pairs.js";
 
 // botamp's document shows no error body, only "400 with the error in the response body" and
-// 401. Every error here is `{"error":{"code","message","details"?}}` (see README.md).
+// 401. Every error here is `{"error":{"code","message","details"?}}` (see README.md), answered
+// by one mapper: botamp's own refusals, zod's, every domain error, and the unexpected (500).
 
 export interface BotampErrorBody {
-  error: { code: string; message: string; details?: { field: string; message: string }[] };
+  error: { code: string; message: string; details?: InputProblem[] };
+}
+
+export interface BotampErrorOptions {
+  details?: InputProblem[];
+  headers?: Record<string, string>;
 }
 
 export function botampError(
@@ -16,14 +23,36 @@ export function botampError(
   status: ContentfulStatusCode,
   code: string,
   message: string,
-  options: { details?: BotampErrorBody["error"]["details"]; headers?: Record<string, string> } = {},
+  options: BotampErrorOptions = {},
 ): Response {
   const body: BotampErrorBody = { error: { code, message } };
   if (options.details && options.details.length > 0) body.error.details = options.details;
   return c.json(body, status, options.headers);
 }
 
-/** Our input names → the names botamp clients send. */
+/** A refusal of botamp's own (a body that is not JSON, text that cannot be stored), thrown. */
+export class BotampRefusal extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly options: BotampErrorOptions = {},
+  ) {
+    super(message);
+  }
+}
+
+/** 400 `invalid_request`, one detail per problem. */
+export function invalidRequest(details: InputProblem[]): BotampRefusal {
+  return new BotampRefusal(400, "invalid_request", describeProblems(details), { details });
+}
+
+/** 400 `invalid_request`, one detail per problem, answered at once (a middleware's refusal). */
+export function invalid(c: HonoContext, details: InputProblem[]): Response {
+  return botampError(c, 400, "invalid_request", describeProblems(details), { details });
+}
+
+/** Domain input names → the names botamp clients send. */
 const FIELD_NAMES: Record<string, string> = {
   firstName: "name",
   lastName: "name",
@@ -37,7 +66,7 @@ const FIELD_NAMES: Record<string, string> = {
  * A domain issue's path (["subscribers", "0", "birthday"], ["tags", "2"]) as
  * the client's field: `subscriber.birthday`, `subscriber.tags[2]`.
  */
-function fieldOf(path: readonly string[]): string {
+export function fieldOf(path: readonly string[]): string {
   let rest = [...path];
   if (rest[0] === "subscribers" && rest[1] === "0") rest = rest.slice(2);
   let field = "subscriber";
@@ -48,12 +77,7 @@ function fieldOf(path: readonly string[]): string {
   return field;
 }
 
-/** 400 `invalid_request`, one detail per problem. */
-export function invalid(c: HonoContext, details: { field: string; message: string }[]): Response {
-  return botampError(c, 400, "invalid_request", describeProblems(details), { details });
-}
-
-export function validationError(c: HonoContext, issues: readonly Issue[]): Response {
+function validationError(c: HonoContext, issues: readonly Issue[]): Response {
   return invalid(
     c,
     issues.map((issue) => ({ field: fieldOf(issue.path), message: issue.message })),
@@ -70,32 +94,47 @@ export function bodyPath(path: readonly PropertyKey[]): string {
   return text || "body";
 }
 
-export function zodError(c: HonoContext, error: z.ZodError): Response {
-  return invalid(
-    c,
-    error.issues
-      .slice(0, 20)
-      .map((issue) => ({ field: bodyPath(issue.path), message: issue.message })),
-  );
+/** zod's problems with a body (its first 20), in the body's own terms. */
+export function zodProblems(error: z.ZodError): InputProblem[] {
+  return error.issues
+    .slice(0, 20)
+    .map((issue) => ({ field: bodyPath(issue.path), message: issue.message }));
 }
 
-/** Domain errors as botamp answers; anything else is unexpected and goes to the app's 500. */
-export function domainError(c: HonoContext, error: unknown): Response {
-  if (!isDomainError(error)) throw error;
-  switch (error.code) {
-    case "VALIDATION":
-      return validationError(c, error.issues);
-    case "NOT_FOUND":
-      return botampError(c, 404, "not_found", error.message);
-    case "CONFLICT":
-      return botampError(c, 409, "conflict", error.message);
-    case "FORBIDDEN":
-      return botampError(c, 403, "forbidden", error.message);
-    case "RATE_LIMITED":
-      return botampError(c, 429, "rate_limited", error.message, {
-        headers: { "Retry-After": String(error.retryAfterSeconds) },
-      });
-    default:
-      return unmapped(error);
-  }
-}
+export const botampErrors: ErrorMapper = {
+  dialect: "botamp",
+  refusal(c, error) {
+    if (error instanceof BotampRefusal)
+      return botampError(c, error.status, error.code, error.message, error.options);
+    if (error instanceof z.ZodError) return invalid(c, zodProblems(error));
+    return null;
+  },
+  domain(c, error) {
+    switch (error.code) {
+      case "VALIDATION":
+        return validationError(c, error.issues);
+      case "NOT_FOUND":
+        return botampError(c, 404, "not_found", error.message);
+      case "CONFLICT":
+        return botampError(c, 409, "conflict", error.message);
+      case "FORBIDDEN":
+        return botampError(c, 403, "forbidden", error.message);
+      case "RATE_LIMITED":
+        return botampError(c, 429, "rate_limited", error.message, {
+          headers: { "Retry-After": String(error.retryAfterSeconds) },
+        });
+      default:
+        return unmapped(error);
+    }
+  },
+  // Nothing of the cause leaves the process: the request id finds it in the log.
+  internal: (c, requestId) =>
+    botampError(
+      c,
+      500,
+      "internal_error",
+      requestId
+        ? `an unexpected error occurred (request ${requestId})`
+        : "an unexpected error occurred",
+    ),
+};

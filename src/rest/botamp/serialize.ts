@@ -25,13 +25,14 @@ const fields = {
 };
 
 /** One subscriber of `create_or_update`; keys botamp does not document are ignored. */
-export const subscriberSchema = z.object(
+export const subscriberBody = z.object(
   { email: z.string({ error: "is required and must be a string" }), ...fields },
   { error: "must be an object" },
 );
 
-export const singleBody = z.object(
-  { subscriber: subscriberSchema },
+/** The body of `create_or_update`. */
+export const createOrUpdateBody = z.object(
+  { subscriber: subscriberBody },
   { error: 'must be a JSON object with a "subscriber" object' },
 );
 
@@ -39,22 +40,23 @@ export const singleBody = z.object(
  * One subscriber of `create_or_update_many`: only JSON types are checked here. A missing or
  * invalid email or a bad birthday is the row's problem, reported in the mail, not the request's.
  */
-export const batchSubscriberSchema = z.object(
+export const batchSubscriberBody = z.object(
   { email: z.string({ error: "must be a string" }).nullable().optional(), ...fields },
   { error: "must be an object" },
 );
 
-export const batchBody = z.object(
+/** The body of `create_or_update_many`. */
+export const createOrUpdateManyBody = z.object(
   {
     subscribers: z
-      .array(batchSubscriberSchema, { error: "must be an array of subscribers" })
+      .array(batchSubscriberBody, { error: "must be an array of subscribers" })
       .min(1, { error: "must hold at least one subscriber" }),
   },
   { error: 'must be a JSON object with a "subscribers" array' },
 );
 
-export type BotampSubscriber = z.infer<typeof subscriberSchema>;
-export type BotampBatchSubscriber = z.infer<typeof batchSubscriberSchema>;
+export type BotampSubscriber = z.infer<typeof subscriberBody>;
+export type BotampBatchSubscriber = z.infer<typeof batchSubscriberBody>;
 
 /** "Ada King Lovelace" → Ada / King Lovelace; blank → both null (cleared). */
 export function splitName(name: string | null): { first: string | null; last: string | null } {

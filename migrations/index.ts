@@ -5,6 +5,7 @@ import * as botamp from "./0003_botamp.js";
 import * as workerLiveness from "./0004_worker_liveness.js";
 import * as confirmationOnce from "./0005_confirmation_once.js";
 import * as formType from "./0006_form_type.js";
+import * as importRowColumns from "./0007_import_row_columns.js";
 
 // Every migration, in order. Imported statically so that tsx, vitest and a bundler all load
 // them the same way. A landed migration is never edited: add a new file and list it here.
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   "0004_worker_liveness": workerLiveness,
   "0005_confirmation_once": confirmationOnce,
   "0006_form_type": formType,
+  "0007_import_row_columns": importRowColumns,
 };

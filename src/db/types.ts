@@ -199,6 +199,11 @@ export interface ImportsTable {
   tag_ids: ColumnType<string[], string[] | undefined, string[]>;
   /** Where the report mail goes when the import ends; null: no mail (0003_botamp). */
   notify_email: string | null;
+  /**
+   * Columns of an import of typed rows, whose chunks hold JSON rows; null for a CSV file
+   * (0007_import_row_columns).
+   */
+  row_columns: string[] | null;
   total: Generated<number>;
   created: Generated<number>;
   updated: Generated<number>;

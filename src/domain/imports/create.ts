@@ -3,9 +3,10 @@ import type { Context, Queryable } from "../context.js";
 import { NotFound, Validation } from "../errors.js";
 import { internalListId } from "../lists/lookup.js";
 import { describeProblem, textProblem } from "../text.js";
-import { columnsOf, csvLines } from "./csv-text.js";
+import { columnsOf, rowChunks } from "./typed-rows.js";
 
-// Entry points of the import pipeline (file or rows → import_chunks → job → one merge):
+// Entry points of the import pipeline (a CSV file, or rows as typed values → import_chunks →
+// job → one merge):
 //
 //   createImport(ctx, { source, content, filename?, listId?, updateExisting?, tagIds?,
 //     notifyEmail?, workerStartAfter? }): Promise<ImportRow>
@@ -22,7 +23,10 @@ import { columnsOf, csvLines } from "./csv-text.js";
 // import completes or fails. The first row of a duplicated email wins; later ones are refused.
 
 export const IMPORT_TASK = "import-subscribers";
-/** The uploaded file is kept as rows of about this size, so any worker process can read it. */
+/**
+ * The uploaded file (or the given rows, as JSON) is kept as rows of about this size, so any
+ * worker process can read it.
+ */
 export const CHUNK_BYTES = 1024 * 1024;
 /** A file problem fails the import at once; only transient errors use these retries. */
 export const IMPORT_MAX_ATTEMPTS = 10;
@@ -55,7 +59,7 @@ export async function createImport(ctx: Context, input: CreateImportInput): Prom
   const accountId = ctx.account.id;
   const listId = input.listId ? await internalListId(ctx.db, accountId, input.listId) : null;
   const tagIds = await ownTagIds(ctx.db, accountId, input.tagIds ?? []);
-  return createWith(ctx, input, listId, tagIds, null);
+  return createWith(ctx, input, listId, tagIds, { file: input.content });
 }
 
 export interface CreateImportFromRowsInput
@@ -67,8 +71,9 @@ export interface CreateImportFromRowsInput
 }
 
 /**
- * An import of rows given as objects: written as CSV into the import's stored file, so the job,
- * its checks, its retries and its report are those of a CSV import.
+ * An import of rows given as objects, stored as typed values (JSON chunks, `imports.row_columns`
+ * naming their columns): the job reads them without any CSV, and its checks, retries and report
+ * are those of a CSV import.
  */
 export async function createImportFromRows(
   ctx: Context,
@@ -85,8 +90,8 @@ export async function createImportFromRows(
   const listId = input.listId ? await internalListId(ctx.db, accountId, input.listId) : null;
   const tagIds = await ownTagIds(ctx.db, accountId, input.tagIds ?? []);
   const counter = { rows: 0 };
-  const content = csvLines(columns, rows, () => counter.rows++);
-  return createWith(ctx, { ...input, content }, listId, tagIds, counter);
+  const chunks = rowChunks(columns, rows, () => counter.rows++, CHUNK_BYTES);
+  return createWith(ctx, input, listId, tagIds, { columns, chunks, counter });
 }
 
 /** Tag ids (internal) that are the account's, or NotFound for the first that is not. */
@@ -113,13 +118,22 @@ async function ownTagIds(
   return unique;
 }
 
+/** What is stored: a CSV file's bytes, or typed rows (whole rows per chunk) and their columns. */
+type Content =
+  | { file: CreateImportInput["content"] }
+  | {
+      columns: readonly string[];
+      chunks: AsyncIterable<Buffer>;
+      /** Rows stored so far: the exact total once every chunk is stored. */
+      counter: { rows: number };
+    };
+
 async function createWith(
   ctx: Context,
-  input: CreateImportInput,
+  input: Omit<CreateImportInput, "content">,
   listId: string | null,
   tagIds: string[],
-  /** Rows written so far, when the content is generated from rows: the exact total. */
-  counter: { rows: number } | null,
+  content: Content,
 ): Promise<ImportRow> {
   const accountId = ctx.account.id;
   // A multipart file name is the client's text like any other: a NUL would reach Postgres.
@@ -137,6 +151,7 @@ async function createWith(
         update_existing: input.updateExisting ?? true,
         tag_ids: tagIds,
         notify_email: input.notifyEmail?.trim() || null,
+        row_columns: "columns" in content ? [...content.columns] : null,
       })
       .returning(["id", "public_id"])
       .executeTakeFirstOrThrow();
@@ -146,14 +161,16 @@ async function createWith(
     let bytes = 0;
     let lastByte = 10;
     let storing: Promise<unknown> = Promise.resolve();
-    for await (const chunk of rechunk(input.content, CHUNK_BYTES)) {
+    // A file is cut anywhere; typed rows come in chunks of whole rows, stored as they are.
+    const chunks = "file" in content ? rechunk(content.file, CHUNK_BYTES) : content.chunks;
+    for await (const chunk of chunks) {
       // One insert in flight while the next megabyte is read.
       await storing;
       storing = trx
         .insertInto("import_chunks")
         .values({ account_id: accountId, import_id: created.id, seq: seq++, data: chunk })
         .execute();
-      lines += countNewlines(chunk);
+      if ("file" in content) lines += countNewlines(chunk);
       bytes += chunk.length;
       lastByte = chunk[chunk.length - 1];
     }
@@ -171,8 +188,11 @@ async function createWith(
     );
     // Until the job has read the file, `total` is its line count less the header: exact for
     // files without line breaks inside quoted values, and corrected when the import completes.
+    // Typed rows are counted exactly.
     const estimate =
-      counter?.rows ?? Math.max(0, lines + (bytes > 0 && lastByte !== 10 ? 1 : 0) - 1);
+      "counter" in content
+        ? content.counter.rows
+        : Math.max(0, lines + (bytes > 0 && lastByte !== 10 ? 1 : 0) - 1);
     return trx
       .updateTable("imports")
       .set({ total: estimate })

@@ -144,6 +144,7 @@ async function execute(
       accountId,
       importId: imp.id,
       fields,
+      columns: imp.row_columns,
       progressEvery: PROGRESS_EVERY,
       onLayout: (layout) => {
         if (layout.standard.email === -1) throw new ImportFailure(noEmailColumn(layout));

@@ -7,10 +7,11 @@ import { from as copyFrom } from "pg-copy-streams";
 import { type ColumnLayout, type ImportField, layoutOf } from "./columns.js";
 import { ImportFailure } from "./failure.js";
 import { type RowEncoder, type RowError, rowEncoder, STAGING_COLUMNS } from "./rows.js";
+import { recordsOfChunk } from "./typed-rows.js";
 
-// The streaming half of an import: the stored chunks → csv-parse → rows checked in JS → COPY
-// into the unlogged staging table. Nothing here touches subscribers; a killed run leaves only
-// staging rows, which the next attempt deletes first.
+// The streaming half of an import: the stored chunks → csv-parse (a CSV file) or JSON.parse
+// (typed rows) → rows checked in JS → COPY into the unlogged staging table. Nothing here touches
+// subscribers; a killed run leaves only staging rows, which the next attempt deletes first.
 
 export interface StageOptions {
   pool: pg.Pool;
@@ -19,6 +20,8 @@ export interface StageOptions {
   accountId: string;
   importId: string;
   fields: readonly ImportField[];
+  /** The columns of typed rows (`imports.row_columns`); null for a CSV file. */
+  columns: readonly string[] | null;
   /** Sees the header's layout before any row is staged; throws ImportFailure to refuse it. */
   onLayout: (layout: ColumnLayout) => void;
   /** Rows read so far, every `progressEvery` rows. */
@@ -27,7 +30,7 @@ export interface StageOptions {
 }
 
 export interface Staged {
-  /** Data rows in the file (the header row excluded). */
+  /** Data rows in the file (the header row excluded), or typed rows. */
   total: number;
   staged: number;
   /** Rows refused while parsing, by row number. */
@@ -36,6 +39,89 @@ export interface Staged {
 }
 
 export async function stageRows(options: StageOptions): Promise<Staged> {
+  return options.columns === null ? stageCsv(options) : stageTypedRows(options, options.columns);
+}
+
+/**
+ * The COPY of checked rows into `import_rows`, fed batch by batch of records; the same for a
+ * CSV file and for typed rows.
+ */
+class Stager {
+  readonly errors: RowError[] = [];
+  staged = 0;
+  layout: ColumnLayout | null = null;
+  private copy: ReturnType<typeof copyFrom> | null = null;
+  private copied: Promise<void> = Promise.resolve();
+  private encode: RowEncoder | null = null;
+  private reported = 0;
+  private text = "";
+
+  constructor(private readonly options: StageOptions) {}
+
+  get started(): boolean {
+    return this.encode !== null;
+  }
+
+  /** The header: its layout is checked, then the COPY starts. */
+  begin(header: readonly string[]): void {
+    const { options } = this;
+    this.layout = layoutOf(header, options.fields);
+    options.onLayout(this.layout);
+    this.encode = rowEncoder(this.layout, {
+      accountId: options.accountId,
+      importId: options.importId,
+    });
+    this.copy = options.client.query(copyFrom(`copy import_rows (${STAGING_COLUMNS}) from stdin`));
+    this.copied = finished(this.copy);
+    this.copied.catch(() => {}); // awaited in end(); an early failure also surfaces through write()
+  }
+
+  /** One data row, numbered from 1: encoded for the COPY, or its error kept. */
+  add(record: readonly string[], row: number): void {
+    const line = (this.encode as RowEncoder)(record, row);
+    if (typeof line === "string") {
+      this.text += line;
+      this.staged++;
+    } else this.errors.push(line);
+  }
+
+  /** Sends the rows added so far; reports progress every `progressEvery` rows. */
+  async flush(row: number): Promise<void> {
+    const { copy, options } = this;
+    if (copy && this.text !== "" && !copy.write(this.text)) await once(copy, "drain");
+    this.text = "";
+    if (row - this.reported >= options.progressEvery) {
+      this.reported = row;
+      options.onProgress(row);
+    }
+  }
+
+  /** Every row has been added and flushed. */
+  async end(total: number): Promise<Staged> {
+    this.copy?.end();
+    await this.copied;
+    return {
+      total,
+      staged: this.staged,
+      errors: this.errors,
+      layout: this.layout as ColumnLayout,
+    };
+  }
+}
+
+/** Typed rows: JSON chunks of whole rows in `columns` order; no chunk at all is no row. */
+async function stageTypedRows(options: StageOptions, columns: readonly string[]): Promise<Staged> {
+  const stager = new Stager(options);
+  stager.begin(columns);
+  let row = 0;
+  for await (const chunk of readChunks(options.pool, options.accountId, options.importId)) {
+    for (const record of recordsOfChunk(chunk)) stager.add(record, ++row);
+    await stager.flush(row);
+  }
+  return stager.end(row);
+}
+
+async function stageCsv(options: StageOptions): Promise<Staged> {
   const chunks = readChunks(options.pool, options.accountId, options.importId);
   const first = await chunks.next();
   if (first.done) throw new ImportFailure("the file is empty");
@@ -67,49 +153,29 @@ export async function stageRows(options: StageOptions): Promise<Staged> {
   const feeding = pipeline(Readable.from(prepend(head, chunks)), parser);
   feeding.catch(() => {}); // the same error reaches readBatches through the parser
 
-  let copy: ReturnType<typeof copyFrom> | null = null;
-  let copied: Promise<void> = Promise.resolve();
-  let encode: RowEncoder | null = null;
-  let layout: ColumnLayout | null = null;
-  const errors: RowError[] = [];
+  const stager = new Stager(options);
   let row = 0;
   let nextSkip = 0;
-  let staged = 0;
-  let reported = 0;
 
   for await (const batch of readBatches(parser)) {
     let start = 0;
-    if (encode === null) {
-      layout = layoutOf(batch[0], options.fields);
-      options.onLayout(layout);
-      encode = rowEncoder(layout, { accountId: options.accountId, importId: options.importId });
-      copy = options.client.query(copyFrom(`copy import_rows (${STAGING_COLUMNS}) from stdin`));
-      copied = finished(copy);
-      copied.catch(() => {}); // awaited below; an early failure also surfaces through write()
+    if (!stager.started) {
+      stager.begin(batch[0]);
       start = 1;
     }
-    let text = "";
     for (let i = start; i < batch.length; i++) {
       row++;
       while (nextSkip < skipped.length && skipped[nextSkip].row === row) {
-        errors.push(skipped[nextSkip++]);
+        stager.errors.push(skipped[nextSkip++]);
         row++;
       }
-      const line = encode(batch[i], row);
-      if (typeof line === "string") {
-        text += line;
-        staged++;
-      } else errors.push(line);
+      stager.add(batch[i], row);
     }
-    if (copy && text !== "" && !copy.write(text)) await once(copy, "drain");
-    if (row - reported >= options.progressEvery) {
-      reported = row;
-      options.onProgress(row);
-    }
+    await stager.flush(row);
   }
   await feeding;
 
-  if (!layout || !copy) {
+  if (!stager.started) {
     throw new ImportFailure(
       skipped.length > 0
         ? `the header row is not valid CSV: ${skipped[0].message}`
@@ -118,12 +184,10 @@ export async function stageRows(options: StageOptions): Promise<Staged> {
   }
   // A record csv-parse dropped after the last good one (a quote never closed).
   for (; nextSkip < skipped.length; nextSkip++) {
-    errors.push(skipped[nextSkip]);
+    stager.errors.push(skipped[nextSkip]);
     row = Math.max(row, skipped[nextSkip].row);
   }
-  copy.end();
-  await copied;
-  return { total: row, staged, errors, layout };
+  return stager.end(row);
 }
 
 function csvMessage(error: CsvError): string {

@@ -3,8 +3,9 @@ import type { Context } from "../../domain/context.js";
 import { createImportFromRows } from "../../domain/imports/create.js";
 import type { AcceptedContact } from "./contacts.js";
 
-// The valid contacts of a request become an import (source "audience"): one job writes them
-// through the same pipeline as every CSV upload, joining the list and getting the tags.
+// The valid contacts of a request become an import of typed rows (source "audience"): one job
+// writes them through the same checks and merge as every CSV upload, joining the list and getting
+// the tags.
 
 export interface QueueInput {
   contacts: readonly AcceptedContact[];

@@ -1,7 +1,7 @@
 import { Hono, type Context as HonoContext } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { existingEmails, resolveBatchTargets } from "../../domain/audience/batch.js";
 import { fieldsPage } from "../../domain/fields/read.js";
+import { existingEmails, resolveImportTargets } from "../../domain/imports/targets.js";
 import { listsPage } from "../../domain/lists/lists.js";
 import { tagsPage } from "../../domain/tags/tags.js";
 import type { AppDeps } from "../../http/deps.js";
@@ -93,7 +93,7 @@ export function createAudienceRoutes(deps: AppDeps): Hono {
       const raw = await jsonBody(c);
       const body = parseContactBody(raw);
       refuseUnstorableFields(raw);
-      const targets = await resolveBatchTargets(ctx, {
+      const targets = await resolveImportTargets(ctx, {
         listId: body.list_id,
         tagIds: body.tags ?? [],
         paths: { listId: ["list_id"], tagIds: ["tags"] },

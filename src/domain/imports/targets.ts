@@ -3,35 +3,37 @@ import type { ListRow, TagRow } from "../../db/types.js";
 import type { Context } from "../context.js";
 import { type Issue, Validation } from "../errors.js";
 import { type CustomField, loadFields } from "../fields/read.js";
-import { getListsByPublicIds } from "../lists/lists.js";
+import { listOfPublicId } from "../lists/lookup.js";
 import { getTags } from "../tags/read.js";
 
-// What a batch of contacts is checked against before any of it is queued: the list and tags it
-// names (all must be the account's), the custom fields its values may use, and which of its
-// emails the account already has.
+// What a batch of rows is checked against before any of it is queued as an import: the list and
+// tags it names (all must be the account's), the custom fields its values may use, and which of
+// its emails the account already has.
 
-export interface BatchTargets {
+export interface ImportTargets {
   list: ListRow | null;
   tags: TagRow[];
   /** Account-wide fields and the list's own, oldest first (as the import job matches them). */
   fields: CustomField[];
 }
 
-export interface BatchTargetInput {
+export interface ImportTargetInput {
+  /** Public id of the list every imported subscriber joins. */
   listId?: string | null;
+  /** Public ids of tags every imported subscriber gets. */
   tagIds?: readonly string[];
   /** Where the list id and tag ids sit in the caller's input, for issue paths. */
   paths: { listId: string[]; tagIds: string[] };
 }
 
 /** Throws Validation naming every list or tag id the account does not have. */
-export async function resolveBatchTargets(
+export async function resolveImportTargets(
   ctx: Context,
-  input: BatchTargetInput,
-): Promise<BatchTargets> {
+  input: ImportTargetInput,
+): Promise<ImportTargets> {
   const tagIds = [...new Set(input.tagIds ?? [])];
-  const [[list], tags, fields] = await Promise.all([
-    input.listId ? getListsByPublicIds(ctx, [input.listId]) : Promise.resolve([null]),
+  const [list, tags, fields] = await Promise.all([
+    input.listId ? listOfPublicId(ctx.db, ctx.account.id, input.listId) : Promise.resolve(null),
     getTags(ctx, tagIds),
     loadFields(ctx),
   ]);

@@ -94,7 +94,7 @@ describe("request bodies", () => {
   });
 
   it("refuses a subscribe without EMAIL with Mailtrain's 400", () => {
-    for (const input of [{}, { EMAIL: "" }, { FIRST_NAME: "Nobody" }]) {
+    for (const input of [{}, { EMAIL: "" }, { FIRST_NAME: "Nobody" }] as Record<string, string>[]) {
       expect(() => parseSubscribe(input)).toThrow(new MailtrainError(400, "Missing EMAIL"));
     }
   });

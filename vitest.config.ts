@@ -14,7 +14,7 @@ export default defineConfig({
     // npm test) to prove that a failing test makes `npm test` exit non-zero.
     include: process.env.TEST_CANARY ? ["test/canary/**/*.test.ts"] : ["test/**/*.test.ts"],
     exclude: process.env.TEST_CANARY ? [] : ["test/canary/**", "**/node_modules/**"],
-    testTimeout: 60_000,
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: "forks",
     // vitest runs cores − 1 files at once: one on a 2-core machine. The files mostly wait (on

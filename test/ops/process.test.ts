@@ -17,15 +17,13 @@ interface Server {
   child: ChildProcess;
   url: string;
   stdout: () => string;
+  stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 let running: Server | null = null;
 
-async function startServer(
-  ports: { http: number; postgres: number },
-  dir = dataDir,
-): Promise<Server> {
+function spawnServer(ports: { http: number; postgres: number }, dir = dataDir): Server {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATA_DIR: dir,
@@ -55,18 +53,33 @@ async function startServer(
     child,
     url: `http://127.0.0.1:${ports.http}`,
     stdout: () => stdout,
+    stderr: () => stderr,
     exited,
   };
   running = server;
-  // The real signal is the "listening" line; the deadline only stops a test that would hang, and
-  // sits far above a normal start (2 s idle, 20 s seen on a loaded machine).
+  return server;
+}
+
+/**
+ * Waits for a log line; the deadline only stops a test that would hang, and sits far above a
+ * normal start (2 s idle, 20 s seen on a loaded machine).
+ */
+async function logged(server: Server, message: string) {
   const deadline = Date.now() + 180_000;
-  while (!stdout.includes('"msg":"contact-gateway listening"')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`the server did not start:\n${stdout}\n${stderr}`);
+  while (!server.stdout().includes(`"msg":"${message}"`)) {
+    if (server.child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`no "${message}":\n${server.stdout()}\n${server.stderr()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+async function startServer(
+  ports: { http: number; postgres: number },
+  dir = dataDir,
+): Promise<Server> {
+  const server = spawnServer(ports, dir);
+  await logged(server, "contact-gateway listening");
   return server;
 }
 
@@ -152,6 +165,20 @@ it("starts on embedded Postgres, stops cleanly on SIGTERM and SIGINT, and keeps 
   expect(sigint).toMatchObject({ code: 0, signal: null });
   expect(await postgresProcesses()).toEqual([]);
   expect(existsSync(path.join(clusterDir(), "postmaster.pid"))).toBe(false);
+}, 600_000);
+
+it("a SIGTERM while it starts stops it once started, embedded Postgres included", async () => {
+  const dir = path.join(root, "c");
+  const ports = { http: await freePort(), postgres: await freePort() };
+  const server = spawnServer(ports, dir);
+  // The postmaster runs from here on: before, a SIGTERM in this window ended the process at once
+  // and left it running.
+  await logged(server, "embedded postgres started");
+  const stopped = await stopServer(server, "SIGTERM");
+  expect(stopped, server.stdout()).toMatchObject({ code: 0, signal: null });
+  expect(server.stdout()).toContain("stopping as soon as the start has finished");
+  expect(await postgresProcesses(dir)).toEqual([]);
+  expect(existsSync(path.join(clusterDir(dir), "postmaster.pid"))).toBe(false);
 }, 600_000);
 
 it("exits 1 with a clear message when its port is taken, and shows the key on the next start", async () => {

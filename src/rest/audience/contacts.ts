@@ -211,7 +211,7 @@ export function classifyContacts(
   return out;
 }
 
-/** The lower-cased emails of contacts that have a usable one, to look up in the account. */
+/** The trimmed emails of contacts that have one, to look up in the account (in any case). */
 export function emailsOf(contacts: readonly SentContact[]): string[] {
   return contacts
     .map((contact) => (typeof contact.email === "string" ? contact.email.trim() : ""))

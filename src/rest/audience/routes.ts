@@ -1,12 +1,11 @@
 import { Hono, type Context as HonoContext } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { fieldsPage } from "../../domain/fields/read.js";
 import { existingEmails, resolveImportTargets } from "../../domain/imports/targets.js";
 import { listsPage } from "../../domain/lists/lists.js";
 import { tagsPage } from "../../domain/tags/tags.js";
 import type { AppDeps } from "../../http/deps.js";
-import { bodyText } from "../kit/body.js";
-import { answerError } from "../kit/errors.js";
+import { bodyLimitOf, bodyText } from "../kit/body.js";
+import { answerError, handle } from "../kit/errors.js";
 import { describeProblems } from "../kit/pairs.js";
 import { checkUrl } from "../kit/url.js";
 import { authorize } from "./auth.js";
@@ -18,8 +17,8 @@ import { contactEnvelope, fieldOut, listOut, pageEnvelope, tagEnvelope } from ".
 import { refuseUnstorableFields, setAsideUnstorable, withRefused } from "./text.js";
 
 // The audience dialect ("Email Marketing API", specs/002): lists, custom fields and tags to
-// read, and contacts to create in batches of up to 100, written by an import job. Handlers throw;
-// every error leaves through the dialect's one mapper (errors.ts), in the endpoint's envelope.
+// read, and contacts to create in batches of up to 100, written by an import job. Every error
+// leaves through the dialect's one mapper (errors.ts), in the endpoint's envelope.
 
 /** 100 contacts with a few dozen custom fields each fit many times over. */
 export const CONTACT_BODY_LIMIT = 1024 * 1024;
@@ -39,6 +38,8 @@ async function jsonBody(c: HonoContext): Promise<unknown> {
 
 export function createAudienceRoutes(deps: AppDeps): Hono {
   const app = new Hono();
+  // Handlers throw; `handle` answers whatever they throw through the dialect's mapper (Hono's
+  // onError sees only Error instances), and onError what middleware throws.
   app.onError((error, c) => answerError(audienceErrors, c, error));
 
   // Before the key is checked: the sid comes from the path.
@@ -50,45 +51,49 @@ export function createAudienceRoutes(deps: AppDeps): Hono {
     }),
   );
 
-  app.get(`${BASE}/list`, async (c) => {
-    const ctx = await authorize(c, deps, "lists:read");
-    const query = catalogQuery(c.req.query());
-    const page = await listsPage(ctx, { search: query.name }, query.page);
-    return c.json(pageEnvelope(page, query.page.limit, listOut));
-  });
+  app.get(
+    `${BASE}/list`,
+    handle(audienceErrors, async (c) => {
+      const ctx = await authorize(c, deps, "lists:read");
+      const query = catalogQuery(c.req.query());
+      const page = await listsPage(ctx, { search: query.name }, query.page);
+      return c.json(pageEnvelope(page, query.page.limit, listOut));
+    }),
+  );
 
-  app.get(`${BASE}/custom-field`, async (c) => {
-    const ctx = await authorize(c, deps, "fields:read");
-    const query = catalogQuery(c.req.query());
-    const page = await fieldsPage(ctx, { search: query.name }, query.page);
-    return c.json(pageEnvelope(page, query.page.limit, fieldOut));
-  });
+  app.get(
+    `${BASE}/custom-field`,
+    handle(audienceErrors, async (c) => {
+      const ctx = await authorize(c, deps, "fields:read");
+      const query = catalogQuery(c.req.query());
+      const page = await fieldsPage(ctx, { search: query.name }, query.page);
+      return c.json(pageEnvelope(page, query.page.limit, fieldOut));
+    }),
+  );
 
-  app.get(`${BASE}/tag`, async (c) => {
-    const ctx = await authorize(c, deps, "tags:read");
-    const query = tagQuery(c.req.query());
-    const page = await tagsPage(ctx, { search: query.name, status: query.status }, query.page);
-    return c.json(tagEnvelope(page, query.page.limit));
-  });
+  app.get(
+    `${BASE}/tag`,
+    handle(audienceErrors, async (c) => {
+      const ctx = await authorize(c, deps, "tags:read");
+      const query = tagQuery(c.req.query());
+      const page = await tagsPage(ctx, { search: query.name, status: query.status }, query.page);
+      return c.json(tagEnvelope(page, query.page.limit));
+    }),
+  );
 
   app.post(
     `${BASE}/contact`,
-    bodyLimit({
-      maxSize: CONTACT_BODY_LIMIT,
-      onError: (c) =>
-        errorResponse(
-          c,
-          new AudienceError(
-            413,
-            "PAYLOAD_TOO_LARGE",
-            `The body may be at most ${CONTACT_BODY_LIMIT / 1024 / 1024} MB (and ${MAX_CONTACTS} contacts).`,
-            [],
-            // The rest of the body is never read: the connection cannot carry another request.
-            { Connection: "close" },
-          ),
+    bodyLimitOf(CONTACT_BODY_LIMIT, (c, limit) =>
+      errorResponse(
+        c,
+        new AudienceError(
+          413,
+          "PAYLOAD_TOO_LARGE",
+          `The body may be at most ${limit} (and ${MAX_CONTACTS} contacts).`,
         ),
-    }),
-    async (c) => {
+      ),
+    ),
+    handle(audienceErrors, async (c) => {
       const ctx = await authorize(c, deps, "subscribers:write");
       const raw = await jsonBody(c);
       const body = parseContactBody(raw);
@@ -121,7 +126,7 @@ export function createAudienceRoutes(deps: AppDeps): Hono {
         c.header("X-Import-Id", queued.importId);
       }
       return c.body(answer, 202, { "Content-Type": "application/json" });
-    },
+    }),
   );
 
   // Any other path or method under the dialect's prefix: its envelope, not the app's.

@@ -8,6 +8,9 @@ import { TAG_SEPARATOR } from "./columns.js";
 // records a CSV file would give, so every source goes through one set of checks and one merge,
 // without writing CSV text and parsing it again.
 
+/** A NUL or any surrogate: text that `textProblem` must look at. */
+const SUSPECT = /[\0\uD800-\uDFFF]/;
+
 /** A stored cell: text, a list (tag names), or null for a blank. */
 export type RowCell = string | string[] | null;
 
@@ -59,7 +62,8 @@ export async function* rowChunks(
   onRow: () => void,
   chunkBytes: number,
 ): AsyncGenerator<Buffer> {
-  let parts: string[] = [];
+  let chunk: RowCell[][] = [];
+  // The chunk's JSON length, about: its text, and a few characters per cell.
   let length = 0;
   let index = 0;
   for await (const row of rows) {
@@ -67,23 +71,29 @@ export async function* rowChunks(
     const cells: RowCell[] = new Array(columns.length);
     for (let i = 0; i < columns.length; i++) {
       const cell = cellOf(row[columns[i]]);
-      const problem = cell === null ? null : textProblem(cellRecordText(cell));
-      if (problem) {
-        throw Validation.of(["rows", String(index), String(columns[i])], describeProblem(problem));
-      }
+      if (cell !== null) {
+        const text = typeof cell === "string" ? cell : cell.join(TAG_SEPARATOR);
+        // One scan of the text for what could be a problem; most text has neither.
+        const problem = SUSPECT.test(text) ? textProblem(text) : null;
+        if (problem) {
+          throw Validation.of(
+            ["rows", String(index), String(columns[i])],
+            describeProblem(problem),
+          );
+        }
+        length += text.length + (typeof cell === "string" ? 3 : 3 * cell.length + 2);
+      } else length += 5;
       cells[i] = cell;
     }
     index++;
-    const json = JSON.stringify(cells);
-    parts.push(json);
-    length += json.length + 1;
+    chunk.push(cells);
     if (length >= chunkBytes) {
-      yield Buffer.from(`[${parts.join(",")}]`, "utf8");
-      parts = [];
+      yield Buffer.from(JSON.stringify(chunk), "utf8");
+      chunk = [];
       length = 0;
     }
   }
-  if (parts.length > 0) yield Buffer.from(`[${parts.join(",")}]`, "utf8");
+  if (chunk.length > 0) yield Buffer.from(JSON.stringify(chunk), "utf8");
 }
 
 /** One stored chunk as records of cell text, in `row_columns` order. */

@@ -96,7 +96,7 @@ export async function findAccountBySid(db: DB, sid: string): Promise<Account> {
 
 /**
  * On the first start of an empty database, a `default` account so GraphiQL works at once; its
- * owner email (OWNER_EMAIL) is where botamp's batch reports go.
+ * owner email (OWNER_EMAIL) is where batch import reports go.
  */
 export async function createDefaultAccountIfEmpty(
   db: DB,

@@ -6,7 +6,7 @@ import type { SubscriberInput } from "../subscribers/input.js";
 import { upsertSubscribers } from "../subscribers/upsert.js";
 import { attachTags } from "./tagging.js";
 
-// Tags named by clients that know no tag ids (botamp): a name matches the account's tag of that
+// Tags named by clients that know no tag ids (REST batches): a name matches the account's tag of that
 // name in any case, and a new name creates an active tag spelled as given.
 
 const MAX_NAME = 100;

@@ -1,8 +1,8 @@
+import { failure } from "./cli/errors.js";
 import type { Output } from "./cli/output.js";
 import { type Command, commandOf } from "./cli/parse.js";
 import type { Runtime } from "./cli/runtime.js";
-import { USAGE, UsageError } from "./cli/usage.js";
-import { Validation } from "./domain/errors.js";
+import { USAGE } from "./cli/usage.js";
 
 // `contact-gateway …` (bin/contact-gateway.js runs this file compiled, from dist/). The command
 // line is parsed and checked first; the database and the modules that need it load only
@@ -53,18 +53,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** One line on stderr; 2 for what the user typed, 1 for everything else. */
 function failed(error: unknown): number {
-  if (error instanceof UsageError || error instanceof Validation) {
-    process.stderr.write(
-      `contact-gateway: ${error.message}\nRun "contact-gateway --help" for usage.\n`,
-    );
-    return 2;
-  }
-  process.stderr.write(
-    `contact-gateway: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  return 1;
+  const { code, line } = failure(error);
+  process.stderr.write(line);
+  return code;
 }
 
 process.exit(await main(process.argv.slice(2)));

@@ -1,42 +1,22 @@
-import type { AddressInfo } from "node:net";
-import { type ServerType, serve } from "@hono/node-server";
 import { sql } from "kysely";
-import { pino } from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createAccount } from "../../src/domain/accounts/accounts.js";
-import { createApp } from "../../src/http/app.js";
-import { jobs } from "../../src/jobs/queue.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { type LoggedApp, startLoggedApp } from "../helpers/logged-app.js";
 
-// A live app whose log lines this test reads, to match a masked error with its logged cause.
-const lines: { level: number; msg: string; requestId?: string; err?: { message: string } }[] = [];
-let database: TestDatabase;
-let server: ServerType;
-let url: string;
+let app: LoggedApp;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const app = createApp({ db: database.db, jobs, log });
-  server = await new Promise((resolve) => {
-    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () =>
-      resolve(started),
-    );
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  app = await startLoggedApp();
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await database.drop();
-});
+afterAll(() => app.close());
 
 it("masks an unexpected exception as 'Unexpected error.' and logs it with the request id", async () => {
-  const { secret } = await createAccount(database.db, { name: "broken" });
+  const { secret } = await createAccount(app.database.db, { name: "broken" });
   // A table gone from under the code (say, a half-applied migration): the resolver throws.
-  await sql`alter table blocklist rename to blocklist_moved`.execute(database.db);
+  await sql`alter table blocklist rename to blocklist_moved`.execute(app.database.db);
   try {
-    const response = await fetch(`${url}/graphql`, {
+    const response = await fetch(`${app.url}/graphql`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -54,11 +34,11 @@ it("masks an unexpected exception as 'Unexpected error.' and logs it with the re
     expect(text).not.toMatch(/blocklist_moved|relation|does not exist|\n\s+at |\.ts:\d+/);
     expect(response.status).toBe(500);
 
-    const logged = lines.find(
+    const logged = app.lines.find(
       (line) => line.level === 50 && line.requestId === "req-unexpected-1" && line.err,
     );
     expect(logged?.err?.message).toMatch(/relation "blocklist" does not exist/);
   } finally {
-    await sql`alter table blocklist_moved rename to blocklist`.execute(database.db);
+    await sql`alter table blocklist_moved rename to blocklist`.execute(app.database.db);
   }
 });

@@ -1,12 +1,7 @@
-import type { AddressInfo } from "node:net";
-import { type ServerType, serve } from "@hono/node-server";
 import { sql } from "kysely";
-import { pino } from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createAccount } from "../../../src/domain/accounts/accounts.js";
-import { createApp } from "../../../src/http/app.js";
-import { jobs } from "../../../src/jobs/queue.js";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
+import { type LoggedApp, startLoggedApp } from "../../helpers/logged-app.js";
 import { MANY, SINGLE } from "./fixtures.js";
 
 // An unexpected error (here a table gone from under the code), thrown by a handler or by the key
@@ -15,27 +10,13 @@ import { MANY, SINGLE } from "./fixtures.js";
 // cause, which the log has. It used to leave through the app's catch-all as
 // `{"error":"internal error","requestId":…}`.
 
-const lines: { level: number; msg: string; requestId?: string; err?: { message: string } }[] = [];
-let database: TestDatabase;
-let server: ServerType;
-let url: string;
+let app: LoggedApp;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const app = createApp({ db: database.db, jobs, log });
-  server = await new Promise((resolve) => {
-    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () =>
-      resolve(started),
-    );
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  app = await startLoggedApp();
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await database.drop();
-});
+afterAll(() => app.close());
 
 async function expectInternal(
   path: string,
@@ -44,7 +25,7 @@ async function expectInternal(
   requestId: string,
   cause: RegExp,
 ): Promise<void> {
-  const response = await fetch(`${url}${path}`, {
+  const response = await fetch(`${app.url}${path}`, {
     method: "POST",
     headers: {
       "x-request-id": requestId,
@@ -63,7 +44,7 @@ async function expectInternal(
     },
   });
   expect(text).not.toMatch(/_moved|relation|does not exist|\n\s+at |\.ts:\d+/);
-  const logged = lines.find(
+  const logged = app.lines.find(
     (line) => line.level === 50 && line.requestId === requestId && line.err,
   );
   expect(logged?.msg).toBe("botamp: unexpected error");
@@ -72,19 +53,19 @@ async function expectInternal(
 
 async function withTableMoved(table: string, run: () => Promise<void>): Promise<void> {
   await sql`alter table ${sql.table(table)} rename to ${sql.table(`${table}_moved`)}`.execute(
-    database.db,
+    app.database.db,
   );
   try {
     await run();
   } finally {
     await sql`alter table ${sql.table(`${table}_moved`)} rename to ${sql.table(table)}`.execute(
-      database.db,
+      app.database.db,
     );
   }
 }
 
 it("answers an error of the key check (a middleware) with botamp's 500", async () => {
-  const { secret } = await createAccount(database.db, { name: "no-keys" });
+  const { secret } = await createAccount(app.database.db, { name: "no-keys" });
   await withTableMoved("api_keys", () =>
     expectInternal(
       SINGLE,
@@ -97,7 +78,7 @@ it("answers an error of the key check (a middleware) with botamp's 500", async (
 });
 
 it("answers an error of either endpoint's handler with botamp's 500", async () => {
-  const { secret } = await createAccount(database.db, { name: "broken" });
+  const { secret } = await createAccount(app.database.db, { name: "broken" });
   await withTableMoved("subscribers", () =>
     expectInternal(
       SINGLE,
@@ -116,6 +97,6 @@ it("answers an error of either endpoint's handler with botamp's 500", async () =
       /relation "import_chunks" does not exist/,
     ),
   );
-  const imports = await database.db.selectFrom("imports").select("id").execute();
+  const imports = await app.database.db.selectFrom("imports").select("id").execute();
   expect(imports).toEqual([]);
 });

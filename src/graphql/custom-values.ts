@@ -7,7 +7,7 @@ import { CustomFieldRef } from "./fields.js";
 // A subscriber's custom values, each typed by its field: a frontend reads `value` as a number,
 // a boolean or a date without parsing strings.
 
-interface CustomValueItem {
+export interface CustomValueItem {
   field: CustomField;
   value: CustomValue;
 }
@@ -17,13 +17,13 @@ const SCOPE = { scope: "subscribers:read" } as const;
 export const CustomValueInterface = builder.interfaceRef<CustomValueItem>("CustomValue").implement({
   description: "The value of one custom field for one subscriber.",
   authScopes: SCOPE,
-  resolveType: (item) => TYPE_NAMES[item.field.type],
+  resolveType: (item) => CUSTOM_VALUE_TYPE_NAMES[item.field.type],
   fields: (t) => ({
     field: t.field({ type: CustomFieldRef, resolve: (item) => item.field }),
   }),
 });
 
-const TYPE_NAMES = {
+export const CUSTOM_VALUE_TYPE_NAMES = {
   string: "StringCustomValue",
   number: "NumberCustomValue",
   boolean: "BooleanCustomValue",
@@ -35,29 +35,29 @@ function valueType(name: string) {
   return builder.objectRef<CustomValueItem>(name);
 }
 
-valueType(TYPE_NAMES.string).implement({
+valueType(CUSTOM_VALUE_TYPE_NAMES.string).implement({
   interfaces: [CustomValueInterface],
   authScopes: SCOPE,
   fields: (t) => ({ value: t.string({ resolve: (item) => String(item.value) }) }),
 });
-valueType(TYPE_NAMES.number).implement({
+valueType(CUSTOM_VALUE_TYPE_NAMES.number).implement({
   interfaces: [CustomValueInterface],
   authScopes: SCOPE,
   fields: (t) => ({ value: t.float({ resolve: (item) => Number(item.value) }) }),
 });
-valueType(TYPE_NAMES.boolean).implement({
+valueType(CUSTOM_VALUE_TYPE_NAMES.boolean).implement({
   interfaces: [CustomValueInterface],
   authScopes: SCOPE,
   fields: (t) => ({ value: t.boolean({ resolve: (item) => item.value === true }) }),
 });
-valueType(TYPE_NAMES.date).implement({
+valueType(CUSTOM_VALUE_TYPE_NAMES.date).implement({
   interfaces: [CustomValueInterface],
   authScopes: SCOPE,
   fields: (t) => ({
     value: t.field({ type: "Date", resolve: (item) => String(item.value) }),
   }),
 });
-valueType(TYPE_NAMES.dropdown).implement({
+valueType(CUSTOM_VALUE_TYPE_NAMES.dropdown).implement({
   interfaces: [CustomValueInterface],
   authScopes: SCOPE,
   description: "One of the field's options.",

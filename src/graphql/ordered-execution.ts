@@ -1,5 +1,6 @@
 import { execute } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { executeWithPlans } from "./compiled.js";
 
 /**
  * Executes with graphql-js's own `execute` instead of yoga's default (@graphql-tools/executor).
@@ -8,11 +9,15 @@ import type { Plugin } from "graphql-yoga";
  * order they finish: `{ id subscriberCount name }` came back as `name, id, subscriberCount`.
  * The GraphQL specification (§7.2.2, "Serialized Map Ordering") wants the query's order, which
  * graphql-js keeps. We use neither @defer/@stream nor subscriptions, the executor's extras.
+ *
+ * Documents a compiled plan answers (compiled.ts) skip graphql-js: the plan builds each object
+ * in the query's order too. `compiledPlans: false` executes every document with graphql-js.
  */
-export function useOrderedExecution(): Plugin {
+export function useOrderedExecution(options: { compiledPlans?: boolean } = {}): Plugin {
+  const executeFn = options.compiledPlans === false ? execute : executeWithPlans(execute);
   return {
     onExecute({ setExecuteFn }) {
-      setExecuteFn(execute);
+      setExecuteFn(executeFn);
     },
   };
 }

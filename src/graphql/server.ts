@@ -120,8 +120,14 @@ function useUnexpectedErrorLog(fallback: Logger): Plugin<GraphQLServerContext> {
   };
 }
 
+export interface GraphQLServerOptions {
+  /** Compiled plans for the documents they answer (compiled.ts); false: graphql-js for all. */
+  compiledPlans?: boolean;
+}
+
 export function createGraphQLServer(
   log: Logger,
+  options: GraphQLServerOptions = {},
 ): YogaServerInstance<GraphQLServerContext, GraphQLContext> {
   return createYoga<GraphQLServerContext, GraphQLContext>({
     schema,
@@ -167,7 +173,7 @@ export function createGraphQLServer(
         },
         blockFieldSuggestion: { enabled: false },
       }),
-      useOrderedExecution(),
+      useOrderedExecution({ compiledPlans: options.compiledPlans }),
       useStorableText(),
       useUnexpectedErrorLog(log),
       useErrorStatus(),

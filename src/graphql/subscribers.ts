@@ -1,4 +1,5 @@
 import type { SubscriberRow } from "../db/types.js";
+import type { Context as DomainContext } from "../domain/context.js";
 import { countSubscribers, pageSubscribers } from "../domain/subscribers/page.js";
 import { getSubscribers } from "../domain/subscribers/read.js";
 import { tagsOfSubscribers } from "../domain/tags/tagging.js";
@@ -7,7 +8,7 @@ import { domainOf } from "./context.js";
 import { CustomValueInterface, valuesOf } from "./custom-values.js";
 import { accountFields } from "./fields.js";
 import { filterIdOf } from "./filter-ids.js";
-import { keysetConnection } from "./pagination.js";
+import { type ConnectionArgs, type KeysetConnection, keysetConnection } from "./pagination.js";
 import { scopedConnection } from "./scoped-connection.js";
 import { TagRef } from "./tags.js";
 
@@ -71,25 +72,30 @@ const SubscriberFilter = builder.inputType("SubscriberFilter", {
   }),
 });
 
+/** Query.subscribers: its resolver, and what a compiled plan (compiled.ts) calls. */
+export function subscribersConnection(
+  domain: DomainContext,
+  args: ConnectionArgs & { filter?: typeof SubscriberFilter.$inferInput | null },
+): Promise<KeysetConnection<SubscriberRow>> {
+  const filter = {
+    ...args.filter,
+    listId: filterIdOf(args.filter?.listId, "List", "listId"),
+    tagId: filterIdOf(args.filter?.tagId, "Tag", "tagId"),
+  };
+  return keysetConnection(
+    args,
+    (page) => pageSubscribers(domain, filter, page),
+    () => countSubscribers(domain, filter),
+  );
+}
+
 builder.queryField("subscribers", (t) =>
   scopedConnection(t, {
     scope: READ.scope,
     type: SubscriberRef,
     description: "The account's subscribers, oldest first.",
     args: { filter: t.arg({ type: SubscriberFilter }) },
-    resolve: (_root, args, context) => {
-      const domain = domainOf(context);
-      const filter = {
-        ...args.filter,
-        listId: filterIdOf(args.filter?.listId, "List", "listId"),
-        tagId: filterIdOf(args.filter?.tagId, "Tag", "tagId"),
-      };
-      return keysetConnection(
-        args,
-        (page) => pageSubscribers(domain, filter, page),
-        () => countSubscribers(domain, filter),
-      );
-    },
+    resolve: (_root, args, context) => subscribersConnection(domainOf(context), args),
     totalCountDescription: "Subscribers matching the filter; counted only when asked for.",
   }),
 );

@@ -8,7 +8,7 @@ export interface TestDatabase {
   url: string;
   db: DB;
   pool: pg.Pool;
-  /** Statements run through `db` since the last `statements.reset()`. */
+  /** Statements run through `db` since the last `statements.reset()`, but the key look-up. */
   statements: {
     count: () => number;
     sql: () => string[];
@@ -23,6 +23,8 @@ export interface RecordedStatement {
   sql: string;
   parameters: readonly unknown[];
 }
+
+const KEY_LOOKUP = /^update "api_keys" set "last_used_at"/;
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -46,6 +48,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const { db, pool } = createDatabase({
     url,
     onQuery: (event: LogEvent) => {
+      // The API key's look-up is authentication, cached for 5 s: whether a request pays it
+      // depends on how long the machine took since the last one. Counts leave it out, so they
+      // measure the request's own work on a loaded machine as on an idle one.
+      if (KEY_LOOKUP.test(event.query.sql)) return;
       seen.push({ sql: event.query.sql, parameters: [...event.query.parameters] });
     },
   });

@@ -61,7 +61,7 @@ describe("configuration", () => {
     delete env.DATABASE_URL;
     const failure = await run(process.execPath, ["--import", "tsx", "src/main.ts"], {
       env,
-      timeout: 20_000,
+      timeout: 120_000, // a compile through tsx takes 2 s idle, over 20 s on a loaded machine
     }).then(
       () => null,
       (error: { code: number; stdout: string; stderr: string }) => error,

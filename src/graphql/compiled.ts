@@ -23,12 +23,15 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
-import type { SubscriberRow, TagRow } from "../db/types.js";
+import type { ListRow, SubscriberRow, TagRow } from "../db/types.js";
 import { grants, type Scope } from "../domain/accounts/scopes.js";
 import type { CustomField } from "../domain/fields/read.js";
-import { type Membership, subscriptionsOfSubscribers } from "../domain/lists/subscriptions.js";
+import type { Membership } from "../domain/lists/subscriptions.js";
+import {
+  subscriptionColumnsOfSubscribers,
+  tagColumnsOfSubscribers,
+} from "../domain/subscribers/columns.js";
 import { getSubscribers } from "../domain/subscribers/read.js";
-import { tagsOfSubscribers } from "../domain/tags/tagging.js";
 import { decodeGlobalId, globalIdOf } from "../global-ids.js";
 import type { GraphQLContext } from "./context.js";
 import { CUSTOM_VALUE_TYPE_NAMES, type CustomValueItem, valuesOf } from "./custom-values.js";
@@ -49,8 +52,8 @@ import { subscribersConnection } from "./subscribers.js";
 /** What a plan fetches once per request, before it builds the response. */
 interface Fetched {
   totalCount?: number;
-  tags?: Map<string, TagRow[]>;
-  subscriptions?: Map<string, Membership[]>;
+  tags?: Map<string, Partial<TagRow>[]>;
+  subscriptions?: Map<string, Partial<Membership>[]>;
   fields?: readonly CustomField[];
 }
 
@@ -60,25 +63,36 @@ type Getter = (source: never, fetched: Fetched) => unknown;
 interface TypeModel {
   /** The scope the type itself asks (Pothos type-level authScopes). */
   scope?: Scope;
-  fields: Record<string, { get: Getter; scope?: Scope; needs?: keyof Fetched }>;
+  fields: Record<string, FieldModel>;
+}
+
+interface FieldModel {
+  get: Getter;
+  /** The column of the type's row the field reads (loaders read only the selected ones). */
+  column?: string;
+  scope?: Scope;
+  needs?: keyof Fetched;
 }
 
 const prop =
   (name: string): Getter =>
   (source) =>
     (source as Record<string, unknown>)[name];
-const globalId =
-  (typename: string): Getter =>
-  (source) =>
-    globalIdOf(typename, (source as { public_id: string }).public_id);
+/** A field that exposes a column. */
+const column = (name: string): FieldModel => ({ get: prop(name), column: name });
+/** The global id of a row of the type. */
+const globalId = (typename: string): FieldModel => ({
+  get: (source) => globalIdOf(typename, (source as { public_id: string }).public_id),
+  column: "public_id",
+});
 
 /** The types a plan may visit, each field as the schema's own resolver reads it. */
 const MODELS: Record<string, TypeModel> = {
   QuerySubscribersConnection: {
     scope: "subscribers:read",
     fields: {
-      edges: { get: prop("edges") },
-      pageInfo: { get: prop("pageInfo") },
+      edges: column("edges"),
+      pageInfo: column("pageInfo"),
       totalCount: {
         scope: "subscribers:read",
         needs: "totalCount",
@@ -88,47 +102,50 @@ const MODELS: Record<string, TypeModel> = {
   },
   QuerySubscribersConnectionEdge: {
     scope: "subscribers:read",
-    fields: { cursor: { get: prop("cursor") }, node: { get: prop("node") } },
+    fields: { cursor: column("cursor"), node: column("node") },
   },
   PageInfo: {
     fields: {
-      hasNextPage: { get: prop("hasNextPage") },
-      hasPreviousPage: { get: prop("hasPreviousPage") },
-      startCursor: { get: prop("startCursor") },
-      endCursor: { get: prop("endCursor") },
+      hasNextPage: column("hasNextPage"),
+      hasPreviousPage: column("hasPreviousPage"),
+      startCursor: column("startCursor"),
+      endCursor: column("endCursor"),
     },
   },
   Subscriber: {
     scope: "subscribers:read",
     fields: {
-      id: { get: globalId("Subscriber") },
-      email: { get: prop("email") },
-      firstName: { get: prop("first_name") },
-      lastName: { get: prop("last_name") },
-      phone: { get: prop("phone") },
-      timezone: { get: prop("timezone") },
-      jobTitle: { get: prop("job_title") },
-      company: { get: prop("company") },
-      country: { get: prop("country") },
-      address: { get: prop("address") },
-      website: { get: prop("website") },
-      postalCode: { get: prop("postal_code") },
-      birthday: { get: prop("birthday") },
-      status: { get: prop("status") },
-      createdAt: { get: prop("created_at") },
-      updatedAt: { get: prop("updated_at") },
+      id: globalId("Subscriber"),
+      email: column("email"),
+      firstName: column("first_name"),
+      lastName: column("last_name"),
+      phone: column("phone"),
+      timezone: column("timezone"),
+      jobTitle: column("job_title"),
+      company: column("company"),
+      country: column("country"),
+      address: column("address"),
+      website: column("website"),
+      postalCode: column("postal_code"),
+      birthday: column("birthday"),
+      status: column("status"),
+      createdAt: column("created_at"),
+      updatedAt: column("updated_at"),
       tags: {
         scope: "tags:read",
         needs: "tags",
+        column: "id",
         get: (subscriber: SubscriberRow, fetched) => fetched.tags?.get(subscriber.id),
       },
       subscriptions: {
         scope: "subscribers:read",
         needs: "subscriptions",
+        column: "id",
         get: (subscriber: SubscriberRow, fetched) => fetched.subscriptions?.get(subscriber.id),
       },
       customValues: {
         needs: "fields",
+        column: "custom_values",
         get: (subscriber: SubscriberRow, fetched) =>
           fetched.fields && valuesOf(subscriber, fetched.fields),
       },
@@ -137,52 +154,52 @@ const MODELS: Record<string, TypeModel> = {
   Tag: {
     scope: "tags:read",
     fields: {
-      id: { get: globalId("Tag") },
-      name: { get: prop("name") },
-      status: { get: prop("status") },
-      createdAt: { get: prop("created_at") },
-      updatedAt: { get: prop("updated_at") },
+      id: globalId("Tag"),
+      name: column("name"),
+      status: column("status"),
+      createdAt: column("created_at"),
+      updatedAt: column("updated_at"),
     },
   },
   ListSubscription: {
     scope: "subscribers:read",
     fields: {
-      list: { get: prop("list") },
-      status: { get: prop("status") },
-      statusChangedAt: { get: prop("status_changed_at") },
-      source: { get: prop("source") },
-      createdAt: { get: prop("created_at") },
+      list: column("list"),
+      status: column("status"),
+      statusChangedAt: column("status_changed_at"),
+      source: column("source"),
+      createdAt: column("created_at"),
     },
   },
   List: {
     scope: "lists:read",
     fields: {
-      id: { get: globalId("List") },
-      name: { get: prop("name") },
-      description: { get: prop("description") },
-      createdAt: { get: prop("created_at") },
-      updatedAt: { get: prop("updated_at") },
+      id: globalId("List"),
+      name: column("name"),
+      description: column("description"),
+      createdAt: column("created_at"),
+      updatedAt: column("updated_at"),
     },
   },
   CustomField: {
     scope: "fields:read",
     fields: {
-      id: { get: globalId("CustomField") },
-      name: { get: prop("name") },
-      type: { get: prop("type") },
-      options: { get: prop("options") },
-      required: { get: prop("required") },
+      id: globalId("CustomField"),
+      name: column("name"),
+      type: column("type"),
+      options: column("options"),
+      required: column("required"),
       default: { get: (field: CustomField) => field.default_value ?? null },
-      visible: { get: prop("visible") },
-      description: { get: prop("description") },
-      mergeTag: { get: prop("merge_tag") },
-      columnName: { get: prop("column_name") },
+      visible: column("visible"),
+      description: column("description"),
+      mergeTag: column("merge_tag"),
+      columnName: column("column_name"),
       listId: {
         get: (field: CustomField) =>
           field.list_public_id === null ? null : globalIdOf("List", field.list_public_id),
       },
-      createdAt: { get: prop("created_at") },
-      updatedAt: { get: prop("updated_at") },
+      createdAt: column("created_at"),
+      updatedAt: column("updated_at"),
     },
   },
 };
@@ -199,7 +216,7 @@ for (const [typename, read] of Object.entries(VALUE_READERS)) {
   MODELS[typename] = {
     scope: "subscribers:read",
     fields: {
-      field: { get: prop("field") },
+      field: column("field"),
       value: { get: (item: CustomValueItem) => read(item.value) },
     },
   };
@@ -232,6 +249,13 @@ export interface Plan {
   root: FieldPlan[];
   scopes: ReadonlySet<Scope>;
   needs: ReadonlySet<keyof Fetched>;
+  /** The columns the loaders read: only those the selection shows (and `id`). */
+  columns: {
+    subscriber: (keyof SubscriberRow)[];
+    tag: (keyof TagRow)[];
+    subscription: Exclude<keyof Membership, "list" | "subscriber_id">[];
+    list: (keyof ListRow)[];
+  };
 }
 
 /** The concrete type of a value of an abstract type a plan meets. */
@@ -247,6 +271,8 @@ function concreteTypeOf(abstractName: string, value: unknown): string | undefine
 class Compiler {
   readonly scopes = new Set<Scope>();
   readonly needs = new Set<keyof Fetched>();
+  /** The columns read of each type's rows. */
+  readonly columns = new Map<string, Set<string>>();
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly fragments: Record<string, FragmentDefinitionNode>,
@@ -311,6 +337,11 @@ class Compiler {
         unplannable("arguments");
       if (fieldModel.scope) this.scopes.add(fieldModel.scope);
       if (fieldModel.needs) this.needs.add(fieldModel.needs);
+      if (fieldModel.column) {
+        const columns = this.columns.get(type.name) ?? new Set(["id"]);
+        columns.add(fieldModel.column);
+        this.columns.set(type.name, columns);
+      }
       plans.push(this.field(key, field.type, fieldModel.get, nodes));
     }
     return plans;
@@ -382,7 +413,23 @@ export function compile(
       root.push(compiler.field(key, rootField.type, (value) => value, nodes));
     }
     if (!found) return null;
-    return { operation, ...found, root, scopes: compiler.scopes, needs: compiler.needs };
+    const columnsOf = <T extends string>(typename: string, without: string[] = []) =>
+      [...(compiler.columns.get(typename) ?? ["id"])].filter(
+        (name) => !without.includes(name),
+      ) as T[];
+    return {
+      operation,
+      ...found,
+      root,
+      scopes: compiler.scopes,
+      needs: compiler.needs,
+      columns: {
+        subscriber: columnsOf("Subscriber"),
+        tag: columnsOf("Tag"),
+        subscription: columnsOf("ListSubscription", ["list"]),
+        list: columnsOf("List"),
+      },
+    };
   } catch (error) {
     if (error instanceof Unplannable) return null;
     throw error;
@@ -454,6 +501,7 @@ export async function runPlan(plan: Plan, args: ExecutionArgs): Promise<Executio
     const connection: KeysetConnection<SubscriberRow> = await subscribersConnection(
       domain,
       argumentValues,
+      plan.columns.subscriber,
     );
     rootValue = connection;
     subscribers = connection.edges.map((edge) => edge.node);
@@ -469,11 +517,16 @@ export async function runPlan(plan: Plan, args: ExecutionArgs): Promise<Executio
     const ids = subscribers.map((subscriber) => subscriber.id);
     await Promise.all([
       plan.needs.has("tags") &&
-        tagsOfSubscribers(domain, ids).then((tags) => {
+        tagColumnsOfSubscribers(domain, ids, plan.columns.tag).then((tags) => {
           fetched.tags = new Map(ids.map((id, index) => [id, tags[index]]));
         }),
       plan.needs.has("subscriptions") &&
-        subscriptionsOfSubscribers(domain, ids).then((subscriptions) => {
+        subscriptionColumnsOfSubscribers(
+          domain,
+          ids,
+          plan.columns.subscription,
+          plan.columns.list,
+        ).then((subscriptions) => {
           fetched.subscriptions = new Map(ids.map((id, index) => [id, subscriptions[index]]));
         }),
       plan.needs.has("fields") &&

@@ -1,6 +1,10 @@
 import type { SubscriberRow } from "../db/types.js";
 import type { Context as DomainContext } from "../domain/context.js";
-import { countSubscribers, pageSubscribers } from "../domain/subscribers/page.js";
+import {
+  countSubscribers,
+  pageSubscriberColumns,
+  pageSubscribers,
+} from "../domain/subscribers/page.js";
 import { getSubscribers } from "../domain/subscribers/read.js";
 import { tagsOfSubscribers } from "../domain/tags/tagging.js";
 import { builder } from "./builder.js";
@@ -76,6 +80,8 @@ const SubscriberFilter = builder.inputType("SubscriberFilter", {
 export function subscribersConnection(
   domain: DomainContext,
   args: ConnectionArgs & { filter?: typeof SubscriberFilter.$inferInput | null },
+  /** Only these columns of each row (a compiled plan's); absent: every column. */
+  columns?: readonly (keyof SubscriberRow)[],
 ): Promise<KeysetConnection<SubscriberRow>> {
   const filter = {
     ...args.filter,
@@ -84,7 +90,10 @@ export function subscribersConnection(
   };
   return keysetConnection(
     args,
-    (page) => pageSubscribers(domain, filter, page),
+    (page) =>
+      columns
+        ? (pageSubscriberColumns(domain, filter, page, columns) as Promise<SubscriberRow[]>)
+        : pageSubscribers(domain, filter, page),
     () => countSubscribers(domain, filter),
   );
 }

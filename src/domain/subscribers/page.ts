@@ -97,3 +97,23 @@ export async function countSubscribers(ctx: Context, filter: SubscriberFilter): 
     .executeTakeFirstOrThrow();
   return Number(count);
 }
+
+/**
+ * `pageSubscribers` reading only the given columns (`id` always): what a GraphQL plan that
+ * knows its selection asks for, so that no unused column (timestamps, custom values) is parsed.
+ */
+export function pageSubscriberColumns<C extends keyof SubscriberRow>(
+  ctx: Context,
+  filter: SubscriberFilter,
+  page: Page,
+  columns: readonly C[],
+): Promise<Pick<SubscriberRow, C | "id">[]> {
+  const selected = [...new Set<keyof SubscriberRow>(["id", ...columns])].map(
+    (column) => `subscribers.${column}` as const,
+  );
+  return applyPage(
+    filtered(ctx, filter).select(selected),
+    "subscribers.id",
+    page,
+  ).execute() as Promise<Pick<SubscriberRow, C | "id">[]>;
+}

@@ -18,12 +18,18 @@ export interface BotampBatchFigures {
   created: number;
   updated: number;
   invalid: number;
+  /** The run its emails are named by (pass it again, with `from`, to update them). */
+  run: string;
 }
 
-/** Every field documented, two tags per subscriber, a shared country and company. */
-function body(rows: number, run: string): string {
+/**
+ * Every field documented, two tags per subscriber, a shared country and company. Emails are
+ * `botamp-<run>-<from + i>`: a batch with the run of an earlier one and `from` inside its range
+ * updates those subscribers and creates the rest.
+ */
+function body(rows: number, run: string, from: number): string {
   const subscribers = Array.from({ length: rows }, (_, i) => ({
-    email: `botamp-${run}-${i}@example.com`,
+    email: `botamp-${run}-${from + i}@example.com`,
     name: `Person ${i}`,
     job_title: "Engineer",
     country: "France",
@@ -44,10 +50,14 @@ export async function benchBotampBatch(options: {
   /** The server's database, where the import's progress is read. */
   databaseUrl: string;
   rows?: number;
+  /** Emails of an earlier batch's run, from its `from`-th subscriber on (default: new ones). */
+  run?: string;
+  from?: number;
   timeoutMs?: number;
 }): Promise<BotampBatchFigures> {
   const rows = options.rows ?? 100_000;
-  const payload = body(rows, Date.now().toString(36));
+  const run = options.run ?? Date.now().toString(36);
+  const payload = body(rows, run, options.from ?? 0);
   const started = performance.now();
   const response = await fetch(`${options.baseUrl}/api/subscribers/create_or_update_many`, {
     method: "POST",
@@ -90,6 +100,7 @@ export async function benchBotampBatch(options: {
           created: imp.created,
           updated: imp.updated,
           invalid: imp.invalid,
+          run,
         };
       }
       if (Date.now() > deadline)

@@ -16,6 +16,8 @@ import { type ServerType, serve } from "@hono/node-server";
 export const LINGER_MS = 30_000;
 /** How much of it, at most; past either bound the connection is cut. */
 export const LINGER_BYTES = 1024 * 1024 * 1024;
+/** How long an idle keep-alive connection stays open (above every usual client's own limit). */
+export const KEEP_ALIVE_MS = 65_000;
 
 type Fetch = Parameters<typeof serve>[0]["fetch"];
 
@@ -80,6 +82,11 @@ export function serveApp(options: ServeOptions, onListening?: () => void): Serve
     },
     onListening,
   ) as Server;
+  // An idle keep-alive connection is closed by the client first (Node's fetch after 4 s, load
+  // balancers after 60 s): were the server first (Node's default, 5 s), a client busy for a
+  // second could send its next request on a socket being closed, and get ECONNRESET.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   server.on("connection", (socket: Socket) => {
     socket.destroySoon = () => lingerThenClose(socket);
   });

@@ -31,6 +31,7 @@ import {
   subscriptionColumnsOfSubscribers,
   tagColumnsOfSubscribers,
 } from "../domain/subscribers/columns.js";
+import { pageSubscriberColumns, pageSubscribersWithTags } from "../domain/subscribers/page.js";
 import { getSubscribers } from "../domain/subscribers/read.js";
 import { decodeGlobalId, globalIdOf } from "../global-ids.js";
 import type { GraphQLContext } from "./context.js";
@@ -255,6 +256,8 @@ export interface Plan {
     tag: (keyof TagRow)[];
     subscription: Exclude<keyof Membership, "list" | "subscriber_id">[];
     list: (keyof ListRow)[];
+    /** The tag columns of pageSubscribersWithTags: no bigint (JSON would make it a number). */
+    nestedTag: (keyof TagRow)[];
   };
 }
 
@@ -382,6 +385,9 @@ function operationOf(
   return operations.find((operation) => operation.name?.value === operationName);
 }
 
+const atLeastOne = <T extends string>(columns: T[]): T[] =>
+  columns.length > 0 ? columns : ["public_id" as T];
+
 /** The plan of an operation, or null when it asks for anything a plan does not answer. */
 export function compile(
   schema: GraphQLSchema,
@@ -428,6 +434,7 @@ export function compile(
         tag: columnsOf("Tag"),
         subscription: columnsOf("ListSubscription", ["list"]),
         list: columnsOf("List"),
+        nestedTag: atLeastOne(columnsOf("Tag", ["id"])),
       },
     };
   } catch (error) {
@@ -476,6 +483,26 @@ function build(fields: FieldPlan[], typename: string, source: unknown, fetched: 
   return result;
 }
 
+/** The tags pageSubscribersWithTags put on each subscriber's row, as rows. */
+function tagsOfRows(
+  columns: readonly string[],
+  edges: readonly { node: SubscriberRow }[],
+): Map<string, Partial<TagRow>[]> {
+  const tags = new Map<string, Partial<TagRow>[]>();
+  for (const { node } of edges) {
+    const values = (node as SubscriberRow & { tag_values: unknown[][] }).tag_values;
+    tags.set(
+      node.id,
+      values.map((tag) => {
+        const row: Record<string, unknown> = {};
+        for (let index = 0; index < columns.length; index++) row[columns[index]] = tag[index];
+        return row;
+      }),
+    );
+  }
+  return tags;
+}
+
 /** Runs a plan; throws Unplannable (or whatever a loader throws) where execution would answer errors. */
 export async function runPlan(plan: Plan, args: ExecutionArgs): Promise<ExecutionResult> {
   const context = args.contextValue as GraphQLContext;
@@ -498,11 +525,19 @@ export async function runPlan(plan: Plan, args: ExecutionArgs): Promise<Executio
   let rootValue: unknown;
   let subscribers: SubscriberRow[];
   if (plan.rootKind === "subscribers") {
+    const { columns, needs } = plan;
+    const withTags = needs.has("tags");
     const connection: KeysetConnection<SubscriberRow> = await subscribersConnection(
       domain,
       argumentValues,
-      plan.columns.subscriber,
+      (domain, filter, page) =>
+        (withTags
+          ? pageSubscribersWithTags(domain, filter, page, columns.subscriber, columns.nestedTag)
+          : pageSubscriberColumns(domain, filter, page, columns.subscriber)) as Promise<
+          SubscriberRow[]
+        >,
     );
+    if (withTags) fetched.tags = tagsOfRows(columns.nestedTag, connection.edges);
     rootValue = connection;
     subscribers = connection.edges.map((edge) => edge.node);
     if (plan.needs.has("totalCount")) fetched.totalCount = await connection.totalCount();
@@ -517,10 +552,12 @@ export async function runPlan(plan: Plan, args: ExecutionArgs): Promise<Executio
     const ids = subscribers.map((subscriber) => subscriber.id);
     await Promise.all([
       plan.needs.has("tags") &&
+        !fetched.tags &&
         tagColumnsOfSubscribers(domain, ids, plan.columns.tag).then((tags) => {
           fetched.tags = new Map(ids.map((id, index) => [id, tags[index]]));
         }),
       plan.needs.has("subscriptions") &&
+        !fetched.subscriptions &&
         subscriptionColumnsOfSubscribers(
           domain,
           ids,

@@ -80,8 +80,8 @@ const SubscriberFilter = builder.inputType("SubscriberFilter", {
 export function subscribersConnection(
   domain: DomainContext,
   args: ConnectionArgs & { filter?: typeof SubscriberFilter.$inferInput | null },
-  /** Only these columns of each row (a compiled plan's); absent: every column. */
-  columns?: readonly (keyof SubscriberRow)[],
+  /** How a page is read (a compiled plan's narrower statement); absent: pageSubscribers. */
+  fetchPage: typeof pageSubscribers = pageSubscribers,
 ): Promise<KeysetConnection<SubscriberRow>> {
   const filter = {
     ...args.filter,
@@ -90,10 +90,7 @@ export function subscribersConnection(
   };
   return keysetConnection(
     args,
-    (page) =>
-      columns
-        ? (pageSubscriberColumns(domain, filter, page, columns) as Promise<SubscriberRow[]>)
-        : pageSubscribers(domain, filter, page),
+    (page) => fetchPage(domain, filter, page),
     () => countSubscribers(domain, filter),
   );
 }

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { SubscriberRow, SubscriberStatus } from "../../db/types.js";
+import type { SubscriberRow, SubscriberStatus, TagRow } from "../../db/types.js";
 import type { Context } from "../context.js";
 import { containing } from "../like.js";
 import { applyPage, type Page } from "../page.js";
@@ -116,4 +116,38 @@ export function pageSubscriberColumns<C extends keyof SubscriberRow>(
     "subscribers.id",
     page,
   ).execute() as Promise<Pick<SubscriberRow, C | "id">[]>;
+}
+
+/**
+ * A page of subscribers (only the given columns, `id` always) with each one's tags in the same
+ * statement, as a JSON array of `tagColumns` values per tag, by name (tagsOfSubscribers' order):
+ * one statement fewer for a page that shows tags, and each statement costs the process about
+ * half a millisecond besides its rows. Timestamps in the arrays are ISO-8601 text, and no bigint
+ * may be asked for (JSON would make it a number). The tags' subquery filters by the account too.
+ */
+export function pageSubscribersWithTags<C extends keyof SubscriberRow>(
+  ctx: Context,
+  filter: SubscriberFilter,
+  page: Page,
+  columns: readonly C[],
+  tagColumns: readonly (keyof TagRow)[],
+): Promise<(Pick<SubscriberRow, C | "id"> & { tag_values: unknown[][] })[]> {
+  const selected = [...new Set<keyof SubscriberRow>(["id", ...columns])].map(
+    (column) => `subscribers.${column}` as const,
+  );
+  const values = sql.join(tagColumns.map((name) => sql.ref(`t.${name}`)));
+  const query = filtered(ctx, filter)
+    .select(selected)
+    .select(
+      sql<
+        unknown[][]
+      >`(select coalesce(json_agg(json_build_array(${values}) order by t.name), '[]'::json)
+        from subscriber_tags st join tags t on t.id = st.tag_id and t.account_id = st.account_id
+        where st.account_id = ${ctx.account.id} and st.subscriber_id = subscribers.id)`.as(
+        "tag_values",
+      ),
+    );
+  return applyPage(query, "subscribers.id", page).execute() as unknown as Promise<
+    (Pick<SubscriberRow, C | "id"> & { tag_values: unknown[][] })[]
+  >;
 }

@@ -133,7 +133,7 @@ async function main() {
     await seedAudience(db, account.id, subscriberCount);
     const listCid = runs("mailtrain") ? await seedMailtrainList(db, account.id, mailtrainRows) : "";
     console.log(
-      `seeded ${subscriberCount} subscribers, and ${mailtrainRows} on one list for mailtrain, in ${Math.round(performance.now() - seeding)} ms`,
+      `seeded ${subscriberCount} subscribers${runs("mailtrain") ? `, and ${mailtrainRows} on one list for mailtrain` : ""}, in ${Math.round(performance.now() - seeding)} ms`,
     );
 
     const started =

@@ -13,6 +13,13 @@ export interface TagPlan {
   rowTags: boolean;
   /** More rows than a few: joins are hash joins (see mergeStaged). */
   bulk: boolean;
+  /**
+   * The foreign keys of subscriber_tags may be checked once (see upsertStaged in merge.ts): the
+   * account is locked; the tags and subscribers the rows name are locked here.
+   */
+  keysOnce: boolean;
+  /** Whether the upsert updated (and so locked) the known subscribers. */
+  updateExisting: boolean;
 }
 
 /**
@@ -55,7 +62,23 @@ export async function applyImportTags(client: pg.PoolClient, plan: TagPlan): Pro
     plan.importId,
   ]);
   await client.query("analyze import_tagged");
+  if (plan.keysOnce && !plan.updateExisting) {
+    // Known subscribers left as they are: locked as the subscriber key's check would lock them.
+    await client.query(
+      `select 1 from subscribers s
+       where s.account_id = $1 and s.id in (select subscriber_id from import_tagged)
+       for key share of s`,
+      [plan.accountId],
+    );
+  }
   if (plan.tagIds.length > 0) {
+    if (plan.keysOnce) {
+      await client.query(
+        "select 1 from tags where account_id = $1 and id = any($2::bigint[]) for key share",
+        [plan.accountId, plan.tagIds],
+      );
+      await client.query("set local session_replication_role = replica");
+    }
     await client.query(
       `insert into subscriber_tags (account_id, subscriber_id, tag_id)
        select $1::bigint, i.subscriber_id, t.id
@@ -65,6 +88,7 @@ export async function applyImportTags(client: pg.PoolClient, plan: TagPlan): Pro
        on conflict do nothing`,
       [plan.accountId, plan.tagIds],
     );
+    if (plan.keysOnce) await client.query("set local session_replication_role = origin");
   }
   if (plan.rowTags) {
     // New names, spelled as their first row spells them; existing tags match in any case.
@@ -78,6 +102,20 @@ export async function applyImportTags(client: pg.PoolClient, plan: TagPlan): Pro
        on conflict (account_id, lower(name)) do nothing`,
       [plan.accountId],
     );
+    if (plan.keysOnce) {
+      // The tags the rows name, as each check of the tag key would lock them.
+      await client.query(
+        `select 1 from tags t
+         where t.account_id = $1 and lower(t.name) in (
+           select lower(n.name)
+           from import_tagged i cross join lateral jsonb_array_elements_text(i.tags) as n(name)
+           where i.tags is not null
+         )
+         for key share of t`,
+        [plan.accountId],
+      );
+      await client.query("set local session_replication_role = replica");
+    }
     // In index order: the two indexes of subscriber_tags are filled page by page.
     await client.query(
       `insert into subscriber_tags (account_id, subscriber_id, tag_id)
@@ -90,6 +128,7 @@ export async function applyImportTags(client: pg.PoolClient, plan: TagPlan): Pro
        on conflict do nothing`,
       [plan.accountId],
     );
+    if (plan.keysOnce) await client.query("set local session_replication_role = origin");
   }
   await client.query("drop table import_tagged");
 }

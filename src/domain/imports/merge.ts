@@ -64,7 +64,8 @@ export async function mergeStaged(client: pg.PoolClient, plan: MergePlan): Promi
     // lock until the commit.)
     if (bulk) await client.query("set local enable_nestloop = off");
     await copyErrors(client, accountId, importId, plan.parseErrors);
-    const counts = await upsertStaged(client, plan, bulk);
+    const keysOnce = bulk && (await checkKeysOnce(client, plan));
+    const counts = await upsertStaged(client, plan, bulk, keysOnce);
     if (plan.listId !== null && !plan.updateExisting) {
       // Existing subscribers keep their data but still join the list.
       await client.query(
@@ -83,6 +84,8 @@ export async function mergeStaged(client: pg.PoolClient, plan: MergePlan): Promi
       tagIds: plan.tagIds,
       rowTags: plan.rowTags,
       bulk,
+      keysOnce,
+      updateExisting: plan.updateExisting,
     });
     const result = {
       created: counts.created,
@@ -151,8 +154,9 @@ async function upsertStaged(
   client: pg.PoolClient,
   plan: MergePlan,
   bulk: boolean,
+  checkedOnce: boolean,
 ): Promise<UpsertCounts> {
-  const checkedOnce = bulk && (await checkKeysOnce(client, plan));
+  if (checkedOnce) await client.query("set local session_replication_role = replica");
   await client.query("savepoint import_upsert");
   try {
     const split = upsertQuery(plan, bulk, "split");
@@ -175,8 +179,9 @@ async function upsertStaged(
 }
 
 /**
- * Locks what the upsert's foreign keys reference and turns their per-row checks off for the
- * transaction, when this session may and no other trigger would be skipped; false otherwise.
+ * Whether the merge may check its foreign keys once (see upsertStaged): this session may set
+ * `session_replication_role` and the tables it writes in bulk have no trigger but their foreign
+ * keys'. If so, the account, the import and the list are locked FOR KEY SHARE until the commit.
  */
 async function checkKeysOnce(client: pg.PoolClient, plan: MergePlan): Promise<boolean> {
   const { rows } = await client.query<{ allowed: boolean }>(
@@ -185,7 +190,8 @@ async function checkKeysOnce(client: pg.PoolClient, plan: MergePlan): Promise<bo
      where r.rolname = current_user
        and not exists (
          select 1 from pg_trigger t
-         where t.tgrelid in ('subscribers'::regclass, 'subscriptions'::regclass, 'import_errors'::regclass)
+         where t.tgrelid in ('subscribers'::regclass, 'subscriptions'::regclass,
+             'import_errors'::regclass, 'subscriber_tags'::regclass)
            and not (t.tgisinternal and exists (
              select 1 from pg_constraint c where c.oid = t.tgconstraint and c.contype = 'f'
            ))
@@ -206,7 +212,6 @@ async function checkKeysOnce(client: pg.PoolClient, plan: MergePlan): Promise<bo
     ]);
     if (list.rowCount !== 1) return false;
   }
-  await client.query("set local session_replication_role = replica");
   return true;
 }
 

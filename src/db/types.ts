@@ -27,6 +27,8 @@ export interface ApiKeysTable {
   digest: Buffer;
   scopes: string[];
   label: string | null;
+  /** A sandbox key's writes are flagged sandbox and nothing it sends leaves (0008). */
+  sandbox: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
@@ -54,6 +56,8 @@ export interface SubscribersTable {
   custom_values: Json;
   opt_in_ip: string | null;
   opt_in_country: string | null;
+  /** Created through a sandbox key (0008). */
+  sandbox: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -204,6 +208,8 @@ export interface ImportsTable {
    * (0007_import_row_columns).
    */
   row_columns: string[] | null;
+  /** Started through a sandbox key: what it creates is flagged sandbox (0008). */
+  sandbox: ColumnType<boolean, boolean | undefined, boolean>;
   total: Generated<number>;
   created: Generated<number>;
   updated: Generated<number>;
@@ -274,6 +280,28 @@ export interface JobWorkersTable {
   started_at: CreatedAt;
 }
 
+export interface IdempotencyKeysTable {
+  id: Generated<string>;
+  account_id: string;
+  api_key_id: string;
+  key: string;
+  /** SHA-256 of the request's method, path and body: a retry must send the same. */
+  fingerprint: string;
+  /** Null while the first request runs. */
+  status_code: number | null;
+  response_body: string | null;
+  response_type: string | null;
+  created_at: CreatedAt;
+  finished_at: Timestamp | null;
+}
+
+/** rate-limiter-flexible's Postgres store (0008). */
+export interface RateLimitsTable {
+  key: string;
+  points: Generated<number>;
+  expire: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -291,6 +319,8 @@ export interface Database {
   import_errors: ImportErrorsTable;
   subscription_confirmations: SubscriptionConfirmationsTable;
   job_workers: JobWorkersTable;
+  idempotency_keys: IdempotencyKeysTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

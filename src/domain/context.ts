@@ -21,6 +21,13 @@ export interface ApiKeyIdentity {
   id: string;
   publicId: string;
   scopes: Scope[];
+  /** A sandbox key: its writes are flagged sandbox and nothing it sends leaves the system. */
+  sandbox: boolean;
+}
+
+/** Whether what this context creates is sandbox (a sandbox key's); false without a key. */
+export function isSandbox(ctx: { key: ApiKeyIdentity | null }): boolean {
+  return ctx.key?.sandbox ?? false;
 }
 
 /** What every domain function receives: who asks, and the means to answer. */

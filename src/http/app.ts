@@ -5,6 +5,7 @@ import { createGraphQLServer } from "../graphql/server.js";
 import type { Logger } from "../log.js";
 import { createAudienceRoutes } from "../rest/audience/routes.js";
 import { createBotampRoutes } from "../rest/botamp/routes.js";
+import { createBotbatRoutes } from "../rest/botbat/routes.js";
 import { createMailtrainRoutes } from "../rest/mailtrain/routes.js";
 import { identify } from "./auth.js";
 import { type AppDeps, domainContextOf } from "./deps.js";
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route("/", createAudienceRoutes(deps));
   app.route("/", createBotampRoutes(deps));
   app.route("/", createMailtrainRoutes(deps));
+  app.route("/", createBotbatRoutes(deps));
 
   app.notFound((c) => c.json({ error: "not found", path: c.req.path }, 404));
   app.onError((error, c) => {

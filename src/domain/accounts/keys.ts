@@ -5,7 +5,7 @@ import type { Account, ApiKeyRow, Database } from "../../db/types.js";
 import { MAX_SHORT_TEXT, tooLong } from "../bounds.js";
 import type { ApiKeyIdentity } from "../context.js";
 import { NotFound, Validation } from "../errors.js";
-import { ALL_SCOPES, isScope, type Scope } from "./scopes.js";
+import { ALL_SCOPES, SCOPE_ALIASES, type Scope, scopeNamed } from "./scopes.js";
 
 /** 40 lowercase hex characters: the one shape all four legacy dialects accept. */
 const KEY_SHAPE = /^[0-9a-f]{40}$/;
@@ -22,14 +22,15 @@ export interface IssuedKey {
 
 export function parseScopes(values: readonly string[] | undefined): Scope[] {
   if (values === undefined || values.length === 0) return [...ALL_SCOPES];
-  const unknown = values.filter((value) => !isScope(value));
+  const unknown = values.filter((value) => scopeNamed(value) === null);
   if (unknown.length > 0) {
+    const known = [...ALL_SCOPES, ...Object.keys(SCOPE_ALIASES)];
     throw Validation.of(
       ["scopes"],
-      `unknown scope ${unknown.join(", ")}; known: ${ALL_SCOPES.join(", ")}`,
+      `unknown scope ${unknown.join(", ")}; known: ${known.join(", ")}`,
     );
   }
-  return [...new Set(values as Scope[])];
+  return [...new Set(values.map((value) => scopeNamed(value) as Scope))];
 }
 
 /**
@@ -49,6 +50,8 @@ export async function issueKey(
 export interface KeyOptions {
   scopes?: readonly string[];
   label?: string | null;
+  /** A sandbox key: what it creates is flagged sandbox, and nothing it sends leaves the system. */
+  sandbox?: boolean;
 }
 
 /** issueKey in the caller's transaction (an account and its first key commit together). */
@@ -74,7 +77,13 @@ export async function issueKeyIn(
   }
   const key = await trx
     .insertInto("api_keys")
-    .values({ account_id: accountId, digest: digestOf(secret), scopes, label })
+    .values({
+      account_id: accountId,
+      digest: digestOf(secret),
+      scopes,
+      label,
+      sandbox: options.sandbox ?? false,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return { key, secret };
@@ -136,6 +145,7 @@ export async function authenticate(db: DB, secret: string): Promise<Authenticate
       "api_keys.id as key_id",
       "api_keys.public_id as key_public_id",
       "api_keys.scopes",
+      "api_keys.sandbox",
       "accounts.id",
       "accounts.sid",
       "accounts.name",
@@ -154,7 +164,12 @@ export async function authenticate(db: DB, secret: string): Promise<Authenticate
           created_at: row.created_at,
           updated_at: row.updated_at,
         },
-        key: { id: row.key_id, publicId: row.key_public_id, scopes: row.scopes as Scope[] },
+        key: {
+          id: row.key_id,
+          publicId: row.key_public_id,
+          scopes: row.scopes as Scope[],
+          sandbox: row.sandbox,
+        },
       }
     : null;
   if (cache.size > 10_000) cache.clear();

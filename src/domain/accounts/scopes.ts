@@ -6,6 +6,10 @@ export const AREAS = [
   "blocklist",
   "campaigns",
   "imports",
+  "webhooks",
+  "templates",
+  "messages",
+  "conversations",
 ] as const;
 export type Area = (typeof AREAS)[number];
 export type Scope = `${Area}:read` | `${Area}:write` | "admin";
@@ -15,8 +19,25 @@ export const ALL_SCOPES: Scope[] = [
   "admin",
 ];
 
+/**
+ * Names other surfaces give a product scope (botbat's API calls subscribers contacts and the
+ * right to send messages:send). A key is issued with the product scope, so every surface reads
+ * the same list; `keys create --scopes contacts:read` is a key that may read subscribers only.
+ */
+export const SCOPE_ALIASES: Readonly<Record<string, Scope>> = {
+  "contacts:read": "subscribers:read",
+  "contacts:write": "subscribers:write",
+  "messages:send": "messages:write",
+};
+
 export function isScope(value: string): value is Scope {
   return (ALL_SCOPES as string[]).includes(value);
+}
+
+/** The product scope a name stands for (itself, or what its alias means); null if unknown. */
+export function scopeNamed(name: string): Scope | null {
+  if (isScope(name)) return name;
+  return SCOPE_ALIASES[name] ?? null;
 }
 
 /** `admin` grants everything; `<area>:write` grants `<area>:read`. */

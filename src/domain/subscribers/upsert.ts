@@ -1,6 +1,6 @@
 import { sql, type Transaction } from "kysely";
 import type { Database, NewSubscriberRow, SubscriberRow } from "../../db/types.js";
-import type { Context } from "../context.js";
+import { type Context, isSandbox } from "../context.js";
 import { type Issue, Validation } from "../errors.js";
 import { loadFields } from "../fields/read.js";
 import { checkEmail, checkSubscriber, type SubscriberInput } from "./input.js";
@@ -86,7 +86,8 @@ export async function upsertSubscribers(
         ...checked.issues.filter((issue) => issue.path.join(".") !== emailPath),
       );
       const { columns } = checked;
-      if (current === null) return { ...columns, email, account_id: ctx.account.id };
+      if (current === null)
+        return { ...columns, email, account_id: ctx.account.id, sandbox: isSandbox(ctx) };
       // An update keeps the stored email (its case too) and everything the input leaves out.
       const { id, public_id, created_at, updated_at, ...stored } = current;
       return { ...stored, ...columns, email: current.email };

@@ -1,5 +1,5 @@
 import type { SubscriberRow } from "../../db/types.js";
-import type { Context } from "../context.js";
+import { type Context, isSandbox } from "../context.js";
 import { Conflict, NotFound, Validation, violatedUniqueIndex } from "../errors.js";
 import { loadFields } from "../fields/read.js";
 import { checkSubscriber, type SubscriberInput } from "./input.js";
@@ -22,7 +22,12 @@ export async function createSubscriber(
   try {
     return await ctx.db
       .insertInto("subscribers")
-      .values({ ...columns, email: columns.email as string, account_id: ctx.account.id })
+      .values({
+        ...columns,
+        email: columns.email as string,
+        account_id: ctx.account.id,
+        sandbox: isSandbox(ctx),
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
   } catch (error) {

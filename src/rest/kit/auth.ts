@@ -1,4 +1,4 @@
-import type { Context as HonoContext } from "hono";
+import type { Env, Context as HonoContext, MiddlewareHandler } from "hono";
 import type { Account } from "../../db/types.js";
 import { authenticate } from "../../domain/accounts/keys.js";
 import { grants, type Scope } from "../../domain/accounts/scopes.js";
@@ -40,4 +40,47 @@ export async function checkKey(
   if (!found || (belongsTo && !belongsTo(found.account))) return { ok: false, refusal: "unknown" };
   if (!grants(found.key.scopes, scope)) return { ok: false, refusal: "lacks_scope", scope };
   return { ok: true, domain: domainContextOf(deps, found, requestLog(c, deps)) };
+}
+
+/** How a bearer-key refusal is answered: the dialect's envelope, status and code. */
+export type BearerRefuse<E extends Env> = (
+  c: HonoContext<E>,
+  status: 401 | 403,
+  message: string,
+  headers?: Record<string, string>,
+) => Response;
+
+/**
+ * `Authorization: Bearer <key>` with `scope`: 401 (with a challenge of `realm`) for a header that
+ * is malformed, missing or carries no live key, 403 for a key without the scope. On success the
+ * request's domain context is in `domain`.
+ */
+export function bearerAuth<E extends Env & { Variables: { domain: Context } }>(
+  deps: AppDeps,
+  scope: Scope,
+  realm: string,
+  refuse: BearerRefuse<E>,
+): MiddlewareHandler<E> {
+  const challenge = { "WWW-Authenticate": `Bearer realm="${realm}"` };
+  const send = "send Authorization: Bearer <api_key>";
+  return async (c, next) => {
+    const header = c.req.header("authorization")?.trim() ?? "";
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (header !== "" && !match)
+      return refuse(c, 401, `malformed Authorization header: ${send}`, challenge);
+    const checked = await checkKey(c, deps, match?.[1], scope);
+    if (checked.ok) {
+      c.set("domain" as never, checked.domain as never);
+      await next();
+      return;
+    }
+    switch (checked.refusal) {
+      case "missing":
+        return refuse(c, 401, `missing API key: ${send}`, challenge);
+      case "unknown":
+        return refuse(c, 401, "invalid API key: unknown or revoked", challenge);
+      case "lacks_scope":
+        return refuse(c, 403, `this API key lacks the ${checked.scope} scope`);
+    }
+  };
 }

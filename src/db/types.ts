@@ -302,6 +302,35 @@ export interface RateLimitsTable {
   expire: string | null;
 }
 
+/** An endpoint that hears the account's events (0009). */
+export interface WebhooksTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  url: string;
+  events: string[];
+  /** Signs deliveries; shown once, at creation. */
+  secret: string;
+  description: string | null;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  sandbox: ColumnType<boolean, boolean | undefined, boolean>;
+  failing_since: Timestamp | null;
+  disabled_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+/** An event some webhook listened for when it happened (0009). */
+export interface WebhookEventsTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  type: string;
+  data: Json;
+  sandbox: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -321,6 +350,8 @@ export interface Database {
   job_workers: JobWorkersTable;
   idempotency_keys: IdempotencyKeysTable;
   rate_limits: RateLimitsTable;
+  webhooks: WebhooksTable;
+  webhook_events: WebhookEventsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -335,3 +366,5 @@ export type CustomFieldRow = Selectable<CustomFieldsTable>;
 export type BlocklistRow = Selectable<BlocklistTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
 export type ImportRow = Selectable<ImportsTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookEventRow = Selectable<WebhookEventsTable>;

@@ -15,6 +15,13 @@ export interface Jobs {
     payload: Record<string, unknown>,
     options?: { maxAttempts?: number; jobKey?: string; runAt?: Date },
   ): Promise<void>;
+  /** Adds one job per payload in one statement, with the given executor. */
+  addMany(
+    db: Queryable,
+    task: string,
+    payloads: readonly Record<string, unknown>[],
+    options?: { maxAttempts?: number },
+  ): Promise<void>;
 }
 
 export interface ApiKeyIdentity {

@@ -15,4 +15,15 @@ export const jobs: Jobs = {
       job_key => ${options.jobKey ?? null}::text
     )`.execute(db);
   },
+  async addMany(db, task, payloads, options = {}) {
+    if (payloads.length === 0) return;
+    const specs = payloads.map((payload) => ({
+      identifier: task,
+      payload,
+      max_attempts: options.maxAttempts ?? 25,
+    }));
+    await sql`select from graphile_worker.add_jobs(array(
+      select json_populate_recordset(null::graphile_worker.job_spec, ${JSON.stringify(specs)}::json)
+    ))`.execute(db);
+  },
 };

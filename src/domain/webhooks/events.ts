@@ -1,0 +1,75 @@
+import { sql } from "kysely";
+import { type Context, isSandbox, type Queryable } from "../context.js";
+
+// Events the product emits for webhooks. An event is written, and one delivery job per webhook
+// that listens is added, through the caller's executor: inside the transaction of the change, so
+// there is no lost event (the change committed, the event did not) and no phantom one (the
+// event left, the change rolled back). With no webhook listening, an event costs one statement
+// that writes nothing.
+
+export const EVENT_TYPES = [
+  "contact.created",
+  "contact.updated",
+  "contact.deleted",
+  "import.completed",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const DELIVER_WEBHOOK_TASK = "deliver-webhook";
+
+/** What a delivery job carries: the webhook, the event, and which attempt this is (1 = first). */
+export interface DeliveryPayload {
+  webhookId: string;
+  eventId: string;
+  attempt: number;
+}
+
+/** Emits `type` once per item of `data` (a batch write emits all of its events at once). */
+export async function emitEvents(
+  db: Queryable,
+  ctx: Pick<Context, "account" | "key" | "jobs">,
+  type: EventType,
+  data: readonly Record<string, unknown>[],
+): Promise<void> {
+  if (data.length === 0) return;
+  const sandbox = isSandbox(ctx);
+  // Events are kept only when a webhook listens; each is paired with every such webhook.
+  const { rows } = await sql<{ webhook_id: string; event_id: string }>`
+    with listening as (
+      select id from webhooks
+      where account_id = ${ctx.account.id} and active and sandbox = ${sandbox}
+        and ${type} = any(events)
+    ), event as (
+      insert into webhook_events (account_id, type, data, sandbox)
+      select ${ctx.account.id}, ${type}, item, ${sandbox}
+      from jsonb_array_elements(${JSON.stringify(data)}::jsonb) as item
+      where exists (select from listening)
+      returning id
+    )
+    select listening.id as webhook_id, event.id as event_id from event cross join listening
+  `.execute(db);
+  const payloads: DeliveryPayload[] = rows.map((row) => ({
+    webhookId: row.webhook_id,
+    eventId: row.event_id,
+    attempt: 1,
+  }));
+  // Retries are the delivery's own (its backoff spans hours): the job runs once per attempt.
+  await ctx.jobs.addMany(
+    db,
+    DELIVER_WEBHOOK_TASK,
+    payloads as unknown as Record<string, unknown>[],
+    {
+      maxAttempts: 1,
+    },
+  );
+}
+
+/** emitEvents for one event. */
+export function emitEvent(
+  db: Queryable,
+  ctx: Pick<Context, "account" | "key" | "jobs">,
+  type: EventType,
+  data: Record<string, unknown>,
+): Promise<void> {
+  return emitEvents(db, ctx, type, [data]);
+}

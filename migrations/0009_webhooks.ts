@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 
 // Webhooks: endpoints an account registers for event types, the events the product emits (kept
-// only when some webhook listens), and every delivery attempt (webhooks' own table, 0010).
+// only when some webhook listens), and every delivery attempt (webhook_deliveries, 0010).
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`

@@ -8,6 +8,7 @@ import * as formType from "./0006_form_type.js";
 import * as importRowColumns from "./0007_import_row_columns.js";
 import * as botbatPlatform from "./0008_botbat_platform.js";
 import * as webhooks from "./0009_webhooks.js";
+import * as contactSearch from "./0012_contact_search.js";
 
 // Every migration, in order. Imported statically so that tsx, vitest and a bundler all load
 // them the same way. A landed migration is never edited: add a new file and list it here.
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   "0007_import_row_columns": importRowColumns,
   "0008_botbat_platform": botbatPlatform,
   "0009_webhooks": webhooks,
+  "0012_contact_search": contactSearch,
 };

@@ -1,5 +1,5 @@
 import type { ImportRow } from "../../db/types.js";
-import type { Context, Queryable } from "../context.js";
+import { type Context, isSandbox, type Queryable } from "../context.js";
 import { NotFound, Validation } from "../errors.js";
 import { internalListId } from "../lists/lookup.js";
 import { describeProblem, textProblem } from "../text.js";
@@ -152,6 +152,7 @@ async function createWith(
         tag_ids: tagIds,
         notify_email: input.notifyEmail?.trim() || null,
         row_columns: "columns" in content ? [...content.columns] : null,
+        sandbox: isSandbox(ctx),
       })
       .returning(["id", "public_id"])
       .executeTakeFirstOrThrow();

@@ -25,6 +25,8 @@ export interface MergePlan {
   tagIds: readonly string[];
   /** Whether the file has a `tags` column of names per row. */
   rowTags: boolean;
+  /** Started through a sandbox key: the subscribers it creates are flagged sandbox. */
+  sandbox?: boolean;
   /** Where the report mail goes, with what it names the import by; null: no mail. */
   notify: { to: string; publicId: string; source: string; filename: string | null } | null;
 }
@@ -321,10 +323,11 @@ function upsertQuery(
     upserted as (
       insert into subscribers as s
         (account_id, public_id, email, first_name, last_name, phone, timezone, custom_values,
-         job_title, company, country, address, website, postal_code, birthday)
+         job_title, company, country, address, website, postal_code, birthday, sandbox)
       select ${account}, ${param(publicIdPrefix(), "text")} || lpad(to_hex(seq), 12, '0'),
         email, first_name, last_name, phone, timezone, ${newValues},
-        job_title, company, country, address, website, postal_code, birthday
+        job_title, company, country, address, website, postal_code, birthday,
+        ${param(plan.sandbox ?? false, "boolean")}
       from staged
       where row_number = first_row
         ${checkRequired ? "and row_number not in (select row_number from incomplete)" : ""}
@@ -454,10 +457,11 @@ function splitUpsertQuery(plan: MergePlan, bulk: boolean): { text: string; value
     inserted as (
       insert into subscribers as s
         (account_id, public_id, email, first_name, last_name, phone, timezone, custom_values,
-         job_title, company, country, address, website, postal_code, birthday)
+         job_title, company, country, address, website, postal_code, birthday, sandbox)
       select ${account}, ${param(publicIdPrefix(), "text")} || lpad(to_hex(seq), 12, '0'),
         email, first_name, last_name, phone, timezone, ${newValues},
-        job_title, company, country, address, website, postal_code, birthday
+        job_title, company, country, address, website, postal_code, birthday,
+        ${param(plan.sandbox ?? false, "boolean")}
       from staged
       where row_number = first_row and existing is null
         ${checkRequired ? "and row_number not in (select row_number from incomplete)" : ""}

@@ -191,6 +191,7 @@ async function execute(
       parseErrors: staged.errors,
       tagIds: imp.tag_ids,
       rowTags: staged.layout.standard.tags !== -1,
+      sandbox: imp.sandbox,
       notify:
         imp.notify_email === null
           ? null

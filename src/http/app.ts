@@ -7,6 +7,7 @@ import { createAudienceRoutes } from "../rest/audience/routes.js";
 import { createBotampRoutes } from "../rest/botamp/routes.js";
 import { createBotbatRoutes } from "../rest/botbat/routes.js";
 import { createMailtrainRoutes } from "../rest/mailtrain/routes.js";
+import { createReferenceRoutes } from "../rest/reference/routes.js";
 import { identify } from "./auth.js";
 import { type AppDeps, domainContextOf } from "./deps.js";
 import { graphqlError } from "./errors.js";
@@ -77,7 +78,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route("/", createAudienceRoutes(deps));
   app.route("/", createBotampRoutes(deps));
   app.route("/", createMailtrainRoutes(deps));
-  app.route("/", createBotbatRoutes(deps));
+  const botbat = createBotbatRoutes(deps);
+  app.route("/", botbat);
+  // The browsable reference of botbat's /v1 (and botamp): /openapi.json and /docs.
+  app.route("/", createReferenceRoutes(botbat));
 
   app.notFound((c) => c.json({ error: "not found", path: c.req.path }, 404));
   app.onError((error, c) => {

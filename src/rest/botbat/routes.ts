@@ -25,6 +25,12 @@ export function createBotbatRoutes(deps: AppDeps): BotbatApp {
     },
   });
   app.onError((error, c) => answerError(botbatErrors, c, error));
+  // Every /v1 operation takes an API key as a bearer token (the reference applies it to each).
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key of the account: `Authorization: Bearer <key>`.",
+  });
 
   registerContactRoutes(app, deps);
   registerWebhookRoutes(app, deps);

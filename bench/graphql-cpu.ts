@@ -35,7 +35,7 @@ const NESTED_PAGE = `query Page($first: Int!) { subscribers(first: $first) {
   } }
   pageInfo { endCursor hasNextPage } } }`;
 
-const { db } = createDatabase({ url, max: 10 });
+const { db, pool } = createDatabase({ url, max: 10 });
 const log = createLogger("warn");
 const { account, secret } = await createAccount(db, {
   name: `graphql-cpu-${Date.now()}`,
@@ -46,7 +46,7 @@ try {
   const identity = await identify(db, `Bearer ${secret}`);
   if (identity.kind !== "key") throw new Error("the bench key was refused");
   const domain = domainContextOf({ db, jobs, log }, identity, log);
-  const app = createApp({ db, jobs, log });
+  const app = createApp({ db, pool, jobs, log });
   const off = createGraphQLServer(log, { compiledPlans: false });
   const on = createGraphQLServer(log);
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { isEmail } from "./domain/email.js";
+import { LIMIT_NAMES, type LimitOverrides } from "./rest/botbat/rate-limits.js";
+import { parseLimitTable } from "./rest/kit/rate-limit.js";
 
 /** A TCP port given as digits; `min` 0 lets the system pick one. */
 function port(min: number, fallback: number) {
@@ -42,6 +44,15 @@ const schema = z.object({
     })
     .default("info"),
   WORKER: z.enum(["inline", "off"], { error: "must be inline or off" }).default("inline"),
+  // Rows of botbat's rate-limit table replaced: `contacts.search=120/60,contacts.import=5/60`.
+  BOTBAT_RATE_LIMITS: z
+    .string()
+    .transform((text, ctx): LimitOverrides => {
+      const { limits, problems } = parseLimitTable(text, LIMIT_NAMES);
+      for (const problem of problems) ctx.addIssue({ code: "custom", message: problem });
+      return limits;
+    })
+    .optional(),
 });
 
 export type Config = z.infer<typeof schema> & { PUBLIC_URL: string };

@@ -109,7 +109,16 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       stopWorker = () => worker.stop();
       started.push({ name: "worker", stop: stopWorker });
     }
-    const requests = trackRequests(createApp({ db, jobs, log, publicUrl: config.PUBLIC_URL }));
+    const requests = trackRequests(
+      createApp({
+        db,
+        pool,
+        jobs,
+        log,
+        publicUrl: config.PUBLIC_URL,
+        botbatLimits: config.BOTBAT_RATE_LIMITS,
+      }),
+    );
     const http = await listen(requests.fetch, config);
     // The worker hands its jobs back while HTTP drains, so that a stop takes one drain, not two;
     // its own entry waits for the same stop and reports its errors.

@@ -26,7 +26,7 @@ export async function startLoggedApp(): Promise<LoggedApp> {
   const database = await createTestDatabase();
   const lines: LogLine[] = [];
   const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const app = createApp({ db: database.db, jobs, log });
+  const app = createApp({ db: database.db, pool: database.pool, jobs, log });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () =>
       resolve(started),

@@ -6,6 +6,7 @@ import { createApp } from "../../src/http/app.js";
 import { serveApp } from "../../src/http/serve.js";
 import { jobs } from "../../src/jobs/queue.js";
 import { createLogger } from "../../src/log.js";
+import type { LimitOverrides } from "../../src/rest/botbat/rate-limits.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -30,11 +31,24 @@ export interface TestGateway {
   close: () => Promise<void>;
 }
 
-/** A live HTTP server on a random port over this file's own database. */
-export async function startTestGateway(): Promise<TestGateway> {
-  const database = await createTestDatabase();
+export interface TestGatewayOptions {
+  /** Another gateway's database: a second server over it, as a second process would be. */
+  database?: TestDatabase;
+  /** Rows of botbat's rate-limit table replaced (small limits a test can reach). */
+  botbatLimits?: LimitOverrides;
+}
+
+/** A live HTTP server on a random port over this file's own database (or `options.database`). */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const database = options.database ?? (await createTestDatabase());
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
-  const app = createApp({ db: database.db, jobs, log });
+  const app = createApp({
+    db: database.db,
+    pool: database.pool,
+    jobs,
+    log,
+    botbatLimits: options.botbatLimits,
+  });
   const server: ServerType = await new Promise((resolve) => {
     const started = serveApp({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () =>
       resolve(started),
@@ -69,7 +83,8 @@ export async function startTestGateway(): Promise<TestGateway> {
         server.close(() => resolve());
         if ("closeAllConnections" in server) server.closeAllConnections();
       });
-      await database.drop();
+      // A shared database is its owner's to drop.
+      if (!options.database) await database.drop();
     },
   };
 }

@@ -138,7 +138,12 @@ afterAll(async () => {
 });
 
 it("answers every malformed request on every route with a 4xx or 2xx in a readable body", async () => {
-  const app = createApp({ db: gateway.database.db, jobs, log: createLogger("silent") });
+  const app = createApp({
+    db: gateway.database.db,
+    pool: gateway.database.pool,
+    jobs,
+    log: createLogger("silent"),
+  });
   const routes = [
     ...new Map(
       app.routes

@@ -39,7 +39,7 @@ beforeAll(async () => {
     log,
     mailer: createMailer(smtp.url, "Gateway <gateway@example.com>", log),
   });
-  const app = createApp({ db: gateway.database.db, jobs, log });
+  const app = createApp({ db: gateway.database.db, pool: gateway.database.pool, jobs, log });
   server = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () =>
       resolve(started),

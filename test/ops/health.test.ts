@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, type DB } from "../../src/db/database.js";
+import { createDatabase } from "../../src/db/database.js";
 import { createApp } from "../../src/http/app.js";
 import { jobs } from "../../src/jobs/queue.js";
 import { createLogger } from "../../src/log.js";
@@ -25,10 +25,10 @@ async function closedPort(): Promise<number> {
 
 /** The app over a database that cannot be reached, served on a random port. */
 async function appWithoutDatabase(): Promise<{ url: string; close: () => Promise<void> }> {
-  const { db }: { db: DB } = createDatabase({
+  const { db, pool } = createDatabase({
     url: `postgres://nobody:nothing@127.0.0.1:${await closedPort()}/nowhere`,
   });
-  const app = createApp({ db, jobs, log: createLogger("silent") });
+  const app = createApp({ db, pool, jobs, log: createLogger("silent") });
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () =>
       resolve(started),

@@ -1,16 +1,14 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppDeps } from "../../http/deps.js";
+import { createRateLimiters, type Limit, type RateLimiters, rateLimit } from "../kit/rate-limit.js";
 import type { BotbatEnv } from "./auth.js";
+import { botbatError } from "./errors.js";
 
-// Per-endpoint rate limits per key (filled in by the platform work: rate-limiter-flexible's
-// Postgres store, X-RateLimit-* on every answer, 429 with Retry-After).
+// Per-endpoint rate limits per key (the table is in README.md): the kit's limiter on the shared
+// Postgres store, answered in botbat's envelope. BOTBAT_RATE_LIMITS (src/config.ts) or
+// AppDeps.botbatLimits replace any row.
 
-export interface Limit {
-  /** Requests allowed per window. */
-  points: number;
-  /** The window, in seconds. */
-  seconds: number;
-}
+export type { Limit } from "../kit/rate-limit.js";
 
 /** Every /v1 endpoint's limit, per key. */
 export const DEFAULT_LIMITS = {
@@ -32,9 +30,37 @@ export const DEFAULT_LIMITS = {
 
 export type LimitName = keyof typeof DEFAULT_LIMITS;
 
-/** Counts the request against the key's limit for `name`. */
-export function rateLimited(_deps: AppDeps, _name: LimitName): MiddlewareHandler<BotbatEnv> {
-  return async (_c, next) => {
-    await next();
-  };
+export const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as LimitName[];
+
+/** Replacements for rows of the table, by name (from BOTBAT_RATE_LIMITS, or a test's). */
+export type LimitOverrides = Partial<Record<LimitName, Limit>>;
+
+/** One set of counters per app: every route of a limit shares its limiter. */
+const limitersOfApp = new WeakMap<AppDeps, RateLimiters<LimitName>>();
+
+function limitersOf(deps: AppDeps): RateLimiters<LimitName> {
+  let limiters = limitersOfApp.get(deps);
+  if (!limiters) {
+    const limits: Record<LimitName, Limit> = { ...DEFAULT_LIMITS, ...deps.botbatLimits };
+    limiters = createRateLimiters(deps.pool, "botbat", limits);
+    limitersOfApp.set(deps, limiters);
+  }
+  return limiters;
+}
+
+/** Counts the request against the key's limit for `name` (after the key is checked). */
+export function rateLimited(deps: AppDeps, name: LimitName): MiddlewareHandler<BotbatEnv> {
+  return rateLimit<BotbatEnv, LimitName>({
+    limiters: limitersOf(deps),
+    name,
+    keyOf: (c) => c.get("domain").key?.id ?? null,
+    refuse: (c, retryAfter, headers) =>
+      botbatError(
+        c,
+        429,
+        "rate_limited",
+        `rate limit of this endpoint reached: retry in ${retryAfter} s`,
+        { headers },
+      ),
+  });
 }

@@ -292,6 +292,7 @@ describe("REQUIRE_CONFIRMATION", () => {
   it("builds the link from PUBLIC_URL when the server has one", async () => {
     const app = createApp({
       db: gateway.database.db,
+      pool: gateway.database.pool,
       jobs,
       log: createLogger("silent"),
       publicUrl: "https://lists.example.org/",

@@ -25,6 +25,13 @@ export function createBotbatRoutes(deps: AppDeps): BotbatApp {
     },
   });
   app.onError((error, c) => answerError(botbatErrors, c, error));
+  // No resource's id holds a NUL or bytes that are not UTF-8: such a path names nothing (and
+  // must not reach a query, where Postgres would refuse the text).
+  app.use("/v1/*", async (c, next) => {
+    if (!storablePath(c.req.path))
+      return botbatError(c, 404, "not_found", "no resource has this id");
+    await next();
+  });
   // Every /v1 operation takes an API key as a bearer token (the reference applies it to each).
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
@@ -40,4 +47,12 @@ export function createBotbatRoutes(deps: AppDeps): BotbatApp {
     botbatError(c, 404, "not_found", `no endpoint ${c.req.method} ${c.req.path}`),
   );
   return app;
+}
+
+function storablePath(path: string): boolean {
+  try {
+    return !decodeURIComponent(path).includes("\u0000");
+  } catch {
+    return false;
+  }
 }

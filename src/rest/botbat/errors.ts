@@ -140,8 +140,16 @@ export const botbatErrors: ErrorMapper = {
       const details = zodProblems(error);
       return botbatError(c, 422, "validation_error", summary(details), { details });
     }
-    // hono's validator: a body that claims JSON and is not, a form it cannot read.
-    if (error instanceof HTTPException && error.status === 400)
+    // hono's validator: a body that claims JSON and is not (400); zod-openapi's gate: a body
+    // of another media type than the route's (415, which the document's table does not have).
+    if (error instanceof HTTPException && error.status === 415)
+      return botbatError(
+        c,
+        400,
+        "invalid_request",
+        "send the body as Content-Type: application/json",
+      );
+    if (error instanceof HTTPException && error.status >= 400 && error.status < 500)
       return botbatError(c, 400, "invalid_request", error.message);
     return null;
   },

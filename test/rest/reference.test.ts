@@ -117,6 +117,49 @@ describe("GET /openapi.json", () => {
     expect(await rowCounts()).toEqual(before);
   });
 
+  it("documents the rate-limit headers a real answer carries, and Retry-After on a 429", async () => {
+    const v1 = operations().filter(({ path }) => path.startsWith("/v1/"));
+    for (const { path, method, operation } of v1) {
+      for (const [status, response] of Object.entries(operation.responses) as [string, Json][]) {
+        const names = Object.keys(response.headers ?? {});
+        const where = `${method} ${path} ${status}`;
+        if (status === "401" || status === "403") expect(names, where).toEqual([]);
+        else
+          expect(names, where).toEqual(
+            expect.arrayContaining([
+              "X-RateLimit-Limit",
+              "X-RateLimit-Remaining",
+              "X-RateLimit-Reset",
+            ]),
+          );
+        if (status === "429") expect(names, where).toContain("Retry-After");
+      }
+    }
+    const { key } = await gateway.account();
+    const documented = document.paths["/v1/contacts/{id}"].get.responses["404"].headers;
+    const answer = await fetch(`${gateway.url}/v1/contacts/nobody`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(answer.status).toBe(404);
+    for (const name of Object.keys(documented))
+      expect(answer.headers.get(name), name).toMatch(/^\d+$/);
+  });
+
+  it("documents Idempotency-Key on every /v1 POST", () => {
+    const posts = operations().filter(
+      ({ path, method }) => path.startsWith("/v1/") && method === "post",
+    );
+    expect(posts.length).toBeGreaterThan(0);
+    for (const { path, operation } of posts) {
+      expect(operation.parameters, path).toContainEqual(
+        expect.objectContaining({ name: "Idempotency-Key", in: "header", required: false }),
+      );
+      expect(Object.keys(operation.responses), path).toEqual(
+        expect.arrayContaining(["409", "422"]),
+      );
+    }
+  });
+
   it("holds together: refs resolve, path parameters match, responses are described", () => {
     const problems = structuralProblems(document);
     expect(problems).toEqual([]);

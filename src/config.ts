@@ -44,6 +44,26 @@ const schema = z.object({
     })
     .default("info"),
   WORKER: z.enum(["inline", "off"], { error: "must be inline or off" }).default("inline"),
+  // Webhook URLs may resolve to loopback/private/link-local addresses (tests, local development).
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .transform((value) => value === "true")
+    .default(false),
+  // How long a receiver has to answer one delivery attempt.
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .positive("must be more than 0")
+    .max(60, "may be at most 60")
+    .default(10),
+  // The waits before each retry of a failed delivery, in seconds (5 retries over ~12 hours).
+  WEBHOOK_RETRY_SECONDS: z
+    .string()
+    .regex(
+      /^\d+(\.\d+)?(,\d+(\.\d+)?){0,9}$/,
+      "must be up to 10 comma-separated numbers of seconds",
+    )
+    .transform((text) => text.split(",").map(Number))
+    .default([60, 300, 1800, 7200, 32400]),
   // Rows of botbat's rate-limit table replaced: `contacts.search=120/60,contacts.import=5/60`.
   BOTBAT_RATE_LIMITS: z
     .string()

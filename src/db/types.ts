@@ -331,6 +331,24 @@ export interface WebhookEventsTable {
   created_at: CreatedAt;
 }
 
+/** One attempt to deliver an event to a webhook (0010). */
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  webhook_id: string;
+  event_id: string;
+  /** 1 for the first attempt, 2 to 6 for the retries. */
+  attempt: number;
+  status_code: number | null;
+  succeeded: boolean;
+  error: string | null;
+  response_ms: number;
+  response_body: string | null;
+  next_attempt_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -352,6 +370,7 @@ export interface Database {
   rate_limits: RateLimitsTable;
   webhooks: WebhooksTable;
   webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -368,3 +387,4 @@ export type CampaignRow = Selectable<CampaignsTable>;
 export type ImportRow = Selectable<ImportsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookEventRow = Selectable<WebhookEventsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

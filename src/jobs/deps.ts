@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { DB } from "../db/database.js";
+import type { WebhookSettings } from "../domain/webhooks/settings.js";
 import type { Logger } from "../log.js";
 import type { Mailer } from "../mail/mailer.js";
 
@@ -9,4 +10,6 @@ export interface WorkerDeps {
   pool: pg.Pool;
   log: Logger;
   mailer: Mailer;
+  /** How deliveries behave; absent: the process's settings (configureWebhooks at start). */
+  webhooks?: WebhookSettings;
 }

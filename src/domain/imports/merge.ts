@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { emitEventOn } from "../webhooks/emit-on-client.js";
+import { importCompletedData } from "../webhooks/payloads.js";
 import { applyImportTags, subscriberOfRow } from "./merge-tags.js";
 import { completedReport, queueMailOn, rejectedRows } from "./report.js";
 import { copyText, type RowError } from "./rows.js";
@@ -29,6 +31,11 @@ export interface MergePlan {
   sandbox?: boolean;
   /** Where the report mail goes, with what it names the import by; null: no mail. */
   notify: { to: string; publicId: string; source: string; filename: string | null } | null;
+  /**
+   * What the import.completed event names the import by, and whose webhooks hear it (absent: no
+   * event, for a merge run on its own).
+   */
+  event?: { publicId: string; source: string; filename: string | null; sandbox: boolean };
 }
 
 export interface MergeCounts {
@@ -100,6 +107,15 @@ export async function mergeStaged(client: pg.PoolClient, plan: MergePlan): Promi
       const rejected = await rejectedRows(client, accountId, importId);
       await queueMailOn(client, completedReport(to, report, rejected));
     }
+    // Counts only: an import emits no per-contact events (a million rows would be a million
+    // deliveries); receivers read the contacts they need through the API.
+    if (plan.event)
+      await emitEventOn(
+        client,
+        { accountId, sandbox: plan.event.sandbox },
+        "import.completed",
+        importCompletedData(plan.event, { total: plan.total, ...result }),
+      );
     await client.query(
       `update imports set status = 'completed', total = $3, processed = $3, created = $4,
          updated = $5, invalid = $6, failure = null, finished_at = clock_timestamp()

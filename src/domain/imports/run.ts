@@ -183,6 +183,12 @@ async function execute(
     const counts = await mergeStaged(client, {
       accountId,
       importId: imp.id,
+      event: {
+        publicId: imp.public_id,
+        source: imp.source,
+        filename: imp.filename,
+        sandbox: imp.sandbox,
+      },
       listId: imp.list_id,
       updateExisting: imp.update_existing,
       defaults,

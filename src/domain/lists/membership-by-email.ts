@@ -5,6 +5,8 @@ import { shown } from "../bounds.js";
 import type { Context } from "../context.js";
 import { isEmail } from "../email.js";
 import { Conflict, Validation, violatedUniqueIndex } from "../errors.js";
+import { emitEvent } from "../webhooks/events.js";
+import { contactEventData } from "../webhooks/payloads.js";
 import { subscriptionsOfEmail } from "./subscriptions.js";
 
 // A list's membership named by the subscriber's address (any case) rather than by ids: which
@@ -92,12 +94,17 @@ export async function changeAddress(
   if (!isEmail(newEmail))
     throw Validation.of(["newEmail"], `${shown(newEmail)} is not an email address`);
   try {
-    await ctx.db
-      .updateTable("subscribers")
-      .set({ email: newEmail, updated_at: new Date() })
-      .where("account_id", "=", ctx.account.id)
-      .where("id", "=", found.subscriberId)
-      .execute();
+    // The contact.updated event commits with the change, or neither does.
+    await ctx.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable("subscribers")
+        .set({ email: newEmail, updated_at: new Date() })
+        .where("account_id", "=", ctx.account.id)
+        .where("id", "=", found.subscriberId)
+        .returningAll()
+        .executeTakeFirst();
+      if (row) await emitEvent(trx, ctx, "contact.updated", contactEventData(row));
+    });
   } catch (error) {
     if (violatedUniqueIndex(error) === "subscribers_email")
       throw new Conflict("Email address already registered");

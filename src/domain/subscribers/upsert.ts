@@ -3,6 +3,8 @@ import type { Database, NewSubscriberRow, SubscriberRow } from "../../db/types.j
 import { type Context, isSandbox } from "../context.js";
 import { type Issue, Validation } from "../errors.js";
 import { loadFields } from "../fields/read.js";
+import { emitEvents } from "../webhooks/events.js";
+import { contactEventData } from "../webhooks/payloads.js";
 import { checkEmail, checkSubscriber, type SubscriberInput } from "./input.js";
 
 // Creating or updating many subscribers by email in one call. Everything is checked before
@@ -124,6 +126,11 @@ export async function upsertSubscribers(
 
     const byKey = new Map(written.map(({ inserted, ...row }) => [keyOf(row.email), row]));
     const created = written.filter((row) => row.inserted).length;
+    // One call per event type for the whole batch, in the batch's transaction.
+    const eventsOf = (inserted: boolean) =>
+      written.filter((row) => row.inserted === inserted).map(({ inserted: _, ...row }) => row);
+    await emitEvents(trx, ctx, "contact.created", eventsOf(true).map(contactEventData));
+    await emitEvents(trx, ctx, "contact.updated", eventsOf(false).map(contactEventData));
     return {
       subscribers: rows.map((row) => byKey.get(keyOf(row.email)) as SubscriberRow),
       created,

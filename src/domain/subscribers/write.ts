@@ -2,6 +2,8 @@ import type { SubscriberRow } from "../../db/types.js";
 import { type Context, isSandbox } from "../context.js";
 import { Conflict, NotFound, Validation, violatedUniqueIndex } from "../errors.js";
 import { loadFields } from "../fields/read.js";
+import { emitEvent } from "../webhooks/events.js";
+import { contactEventData, deletedContactEventData } from "../webhooks/payloads.js";
 import { checkSubscriber, type SubscriberInput } from "./input.js";
 
 // Creating, changing and deleting one subscriber. The email is unique per account in any case;
@@ -20,16 +22,21 @@ export async function createSubscriber(
   const { columns, issues } = checkSubscriber(input, { current: null, fields, path: [] });
   if (issues.length > 0) throw new Validation(issues);
   try {
-    return await ctx.db
-      .insertInto("subscribers")
-      .values({
-        ...columns,
-        email: columns.email as string,
-        account_id: ctx.account.id,
-        sandbox: isSandbox(ctx),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    // The event commits with the row, or neither does.
+    return await ctx.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto("subscribers")
+        .values({
+          ...columns,
+          email: columns.email as string,
+          account_id: ctx.account.id,
+          sandbox: isSandbox(ctx),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await emitEvent(trx, ctx, "contact.created", contactEventData(row));
+      return row;
+    });
   } catch (error) {
     throw duplicateEmail(error, columns.email) ?? error;
   }
@@ -54,8 +61,9 @@ export async function updateSubscriber(
     const fields = await loadFields(ctx, trx);
     const { columns, issues } = checkSubscriber(input, { current, fields, path: [] });
     if (issues.length > 0) throw new Validation(issues);
+    let row: SubscriberRow;
     try {
-      return await trx
+      row = await trx
         .updateTable("subscribers")
         .set({ ...columns, updated_at: new Date() })
         .where("account_id", "=", ctx.account.id)
@@ -65,17 +73,22 @@ export async function updateSubscriber(
     } catch (error) {
       throw duplicateEmail(error, columns.email) ?? error;
     }
+    await emitEvent(trx, ctx, "contact.updated", contactEventData(row));
+    return row;
   });
 }
 
 /** Deletes the subscriber with its subscriptions and tags; answers its public id. */
 export async function deleteSubscriber(ctx: Context, publicId: string): Promise<string> {
-  const row = await ctx.db
-    .deleteFrom("subscribers")
-    .where("account_id", "=", ctx.account.id)
-    .where("public_id", "=", publicId)
-    .returning("public_id")
-    .executeTakeFirst();
-  if (!row) throw new NotFound("Subscriber", publicId);
-  return row.public_id;
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .deleteFrom("subscribers")
+      .where("account_id", "=", ctx.account.id)
+      .where("public_id", "=", publicId)
+      .returning(["public_id", "email"])
+      .executeTakeFirst();
+    if (!row) throw new NotFound("Subscriber", publicId);
+    await emitEvent(trx, ctx, "contact.deleted", deletedContactEventData(row.public_id, row.email));
+    return row.public_id;
+  });
 }

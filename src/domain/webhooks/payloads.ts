@@ -22,3 +22,22 @@ export function contactEventData(row: SubscriberRow): Record<string, unknown> {
 export function deletedContactEventData(publicId: string, email: string): Record<string, unknown> {
   return { contact: { id: publicId, email } };
 }
+
+/** import.completed: which import, and what it did (no per-contact events come with it). */
+export function importCompletedData(
+  imp: { publicId: string; source: string; filename: string | null },
+  counts: { total: number; created: number; updated: number; invalid: number },
+): Record<string, unknown> {
+  return {
+    import: {
+      id: imp.publicId,
+      status: "completed",
+      source: imp.source,
+      filename: imp.filename,
+      total: counts.total,
+      created: counts.created,
+      updated: counts.updated,
+      invalid: counts.invalid,
+    },
+  };
+}

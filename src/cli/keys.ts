@@ -16,12 +16,13 @@ export async function keysCreate(
   const { key, secret } = await issueKey(runtime.db, account.id, {
     scopes: input.scopes,
     label: input.label,
+    sandbox: input.sandbox,
   });
   out.result(
     // The same key object as `keys list` and `keys revoke` print, and its secret, this once.
     { key: keyJson(key), apiKey: secret },
     () =>
-      `Issued key ${globalIdOf("ApiKey", key.public_id)}${key.label ? ` (label ${key.label})` : ""} with scopes ${key.scopes.join(", ")}.\nThe key, shown only this once:\n\n  ${secret}\n`,
+      `Issued ${key.sandbox ? "sandbox " : ""}key ${globalIdOf("ApiKey", key.public_id)}${key.label ? ` (label ${key.label})` : ""} with scopes ${key.scopes.join(", ")}.\nThe key, shown only this once:\n\n  ${secret}\n`,
   );
   return 0;
 }
@@ -58,6 +59,7 @@ function keyJson(key: ApiKeyRow) {
     id: globalIdOf("ApiKey", key.public_id),
     label: key.label,
     scopes: key.scopes,
+    sandbox: key.sandbox,
     createdAt: key.created_at.toISOString(),
     lastUsedAt: key.last_used_at?.toISOString() ?? null,
     revokedAt: key.revoked_at?.toISOString() ?? null,
@@ -67,10 +69,11 @@ function keyJson(key: ApiKeyRow) {
 function keyTable(keys: ApiKeyRow[]): string {
   if (keys.length === 0) return "No keys.";
   const rows = [
-    ["ID", "LABEL", "CREATED", "LAST USED", "REVOKED", "SCOPES"],
+    ["ID", "LABEL", "SANDBOX", "CREATED", "LAST USED", "REVOKED", "SCOPES"],
     ...keys.map((key) => [
       globalIdOf("ApiKey", key.public_id),
       key.label ?? "-",
+      key.sandbox ? "yes" : "no",
       key.created_at.toISOString(),
       key.last_used_at?.toISOString() ?? "-",
       key.revoked_at?.toISOString() ?? "-",

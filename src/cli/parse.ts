@@ -41,6 +41,7 @@ export function parseKeysCreate(args: string[]) {
     account: { type: "string" },
     scopes: { type: "string" },
     label: { type: "string" },
+    sandbox: { type: "boolean" },
     json: { type: "boolean" },
   });
   const scopes = values.scopes
@@ -53,6 +54,7 @@ export function parseKeysCreate(args: string[]) {
     account: required("keys create", "account", values.account),
     scopes,
     label: values.label,
+    sandbox: values.sandbox ?? false,
     json: values.json ?? false,
   };
 }

@@ -9,10 +9,13 @@ Commands:
   accounts update --account SID [--name NAME] [--email EMAIL] [--json]
       Renames the account or sets its owner email (where botamp's batch reports go);
       --email "" clears it.
-  keys create --account SID [--scopes a,b] [--label LABEL] [--json]
+  keys create --account SID [--scopes a,b] [--label LABEL] [--sandbox] [--json]
       Issues an API key; a label revokes the account's previous key with that label.
       Scopes: <area>:read, <area>:write (areas: subscribers, lists, tags, fields, blocklist,
-      campaigns, imports) and admin. Default: every scope.
+      campaigns, imports, webhooks, templates, messages, conversations) and admin; botbat's
+      names contacts:read, contacts:write and messages:send too. Default: every scope.
+      --sandbox: a sandbox key, over the same account: what it creates is flagged sandbox and
+      nothing it sends leaves the system.
   keys list --account SID [--json]
       The account's keys (their ids, never their secrets).
   keys revoke --account SID KEY_ID [--json]

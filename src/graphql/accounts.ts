@@ -17,6 +17,10 @@ export const ApiKeyRef = builder.node(builder.objectRef<ApiKeyRow>("ApiKey"), {
   fields: (t) => ({
     label: t.exposeString("label", { nullable: true }),
     scopes: t.exposeStringList("scopes"),
+    sandbox: t.exposeBoolean("sandbox", {
+      description:
+        "A sandbox key: the same API over the same account; what it creates is flagged sandbox and nothing it sends leaves the system.",
+    }),
     createdAt: t.expose("created_at", { type: "DateTime" }),
     lastUsedAt: t.expose("last_used_at", { type: "DateTime", nullable: true }),
     revokedAt: t.expose("revoked_at", { type: "DateTime", nullable: true }),
@@ -70,6 +74,11 @@ builder.relayMutationField(
         required: false,
         description: "Issuing a key with a label revokes the previous key with that label.",
       }),
+      sandbox: t.boolean({
+        required: false,
+        description:
+          "A sandbox key (default false): what it creates is flagged sandbox, nothing it sends leaves the system.",
+      }),
     }),
   },
   {
@@ -79,6 +88,7 @@ builder.relayMutationField(
       const { key, secret } = await issueKey(domainOf(context).db, domainOf(context).account.id, {
         scopes: input.scopes ?? undefined,
         label: input.label,
+        sandbox: input.sandbox ?? false,
       });
       return { key, secret };
     },

@@ -130,6 +130,7 @@ const MODELS: Record<string, TypeModel> = {
       postalCode: column("postal_code"),
       birthday: column("birthday"),
       status: column("status"),
+      sandbox: column("sandbox"),
       createdAt: column("created_at"),
       updatedAt: column("updated_at"),
       tags: {

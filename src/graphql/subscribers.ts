@@ -46,6 +46,9 @@ export const SubscriberRef = builder.node(builder.objectRef<SubscriberRow>("Subs
     postalCode: t.exposeString("postal_code", { nullable: true }),
     birthday: t.expose("birthday", { type: "Date", nullable: true }),
     status: t.expose("status", { type: SubscriberStatusEnum }),
+    sandbox: t.exposeBoolean("sandbox", {
+      description: "Created through a sandbox API key.",
+    }),
     createdAt: t.expose("created_at", { type: "DateTime" }),
     updatedAt: t.expose("updated_at", { type: "DateTime" }),
     // One statement for the tags of every subscriber in the response.

@@ -106,6 +106,7 @@ describe("contact-gateway accounts and keys", () => {
         id: expect.any(String),
         label: "ci",
         scopes: ["subscribers:read", "lists:read"],
+        sandbox: false,
         createdAt: expect.any(String),
         lastUsedAt: null,
         revokedAt: null,

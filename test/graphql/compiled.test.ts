@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedAudience } from "../../bench/seed.js";
+import { issueKey } from "../../src/domain/accounts/keys.js";
 import { compiledStats } from "../../src/graphql/compiled.js";
 import { createGraphQLServer } from "../../src/graphql/server.js";
 import { identify } from "../../src/http/auth.js";
@@ -58,7 +59,7 @@ async function executed(query: string, variables: unknown, key: string | null): 
 
 const SUBSCRIBER_FIELDS = `fragment S on Subscriber {
   id __typename email firstName lastName phone timezone jobTitle company country address
-  website postalCode birthday status createdAt updatedAt
+  website postalCode birthday status sandbox createdAt updatedAt
   tags { id name status createdAt updatedAt __typename }
   subscriptions {
     status statusChangedAt source createdAt __typename
@@ -243,6 +244,14 @@ beforeAll(async () => {
     const created = await gateway.graphql(query, variables, fullKey);
     expect(created.data).toEqual({ createSubscriber: { __typename: "CreateSubscriberPayload" } });
   }
+  // One made through a sandbox key (the flag is all that differs), so both values are shown.
+  const sandboxKey = (await issueKey(gateway.database.db, accountId, { sandbox: true })).secret;
+  const sandboxed = await gateway.graphql(
+    'mutation { createSubscriber(input: { email: "sparse-3@example.com" }) { __typename } }',
+    {},
+    sandboxKey,
+  );
+  expect(sandboxed.data).toEqual({ createSubscriber: { __typename: "CreateSubscriberPayload" } });
   const page = await gateway.graphql<{
     subscribers: { edges: { cursor: string; node: { id: string } }[] };
     tags: { edges: { node: { id: string } }[] };
@@ -311,6 +320,9 @@ it("the sparse subscribers reach the plan: nulls and every custom value type", a
   const answer = await planned(query as string, (variables as () => unknown)(), fullKey);
   for (const part of [
     '"email":"sparse-1@example.com","firstName":null',
+    '"email":"sparse-3@example.com"',
+    '"status":"ACTIVE","sandbox":true',
+    '"status":"ACTIVE","sandbox":false',
     '"flag":true',
     '"date":"2020-01-02"',
     '"number":42.5',

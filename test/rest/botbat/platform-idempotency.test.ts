@@ -229,3 +229,55 @@ describe("what is not kept", () => {
     expect(Date.now() - rows[0].created_at.getTime()).toBeLessThan(60 * 60_000);
   });
 });
+
+describe("POST /v1/contacts with an Idempotency-Key", () => {
+  function createContact(body: unknown, idempotencyKey: string) {
+    return fetch(`${gateway.url}/v1/contacts`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        "idempotency-key": idempotencyKey,
+      },
+      body: JSON.stringify(body),
+    });
+  }
+
+  it("a retry gets the same 201 and body, and one contact exists", async () => {
+    const body = { email: "v1-once@example.com", name: "Ada Once", tags: ["vip"] };
+    const first = await createContact(body, "v1-create-once");
+    expect(first.status).toBe(201);
+    const created = await first.text();
+    const retry = await createContact(body, "v1-create-once");
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.headers.get("x-ratelimit-limit")).not.toBeNull();
+    expect(await retry.text()).toBe(created);
+    expect(await subscribersNamed("v1-once@example.com")).toBe(1);
+
+    const other = await createContact({ ...body, name: "Ada Other" }, "v1-create-once");
+    expect(other.status).toBe(422);
+    expect(await other.json()).toMatchObject({
+      error: { code: "validation_error", details: [{ field: "Idempotency-Key" }] },
+    });
+    const stored = await gateway.database.db
+      .selectFrom("subscribers")
+      .select(["first_name", "last_name"])
+      .where("account_id", "=", accountId)
+      .where("email", "=", "v1-once@example.com")
+      .execute();
+    expect(stored).toEqual([{ first_name: "Ada", last_name: "Once" }]);
+  });
+
+  it("five concurrent sends with one key create exactly one contact; all get its answer", async () => {
+    const body = { email: "v1-concurrent@example.com" };
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => createContact(body, "v1-five-at-once")),
+    );
+    const bodies = await Promise.all(answers.map((answer) => answer.text()));
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(new Set(bodies).size).toBe(1);
+    expect(answers.filter((a) => a.headers.get("idempotent-replayed") === null)).toHaveLength(1);
+    expect(await subscribersNamed("v1-concurrent@example.com")).toBe(1);
+  });
+});

@@ -153,3 +153,31 @@ describe("BOTBAT_RATE_LIMITS", () => {
     ]);
   });
 });
+
+describe("POST /v1/contacts over its limit", () => {
+  it("is 429 and creates nothing; the answers before it carry the headers", async () => {
+    const { id: accountId, key } = await first.account();
+    const create = (gateway: TestGateway, email: string) =>
+      fetch(`${gateway.url}/v1/contacts`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ email }),
+      });
+    const one = await create(first, "v1-one@example.com");
+    expect(one.status).toBe(201);
+    expect(limitHeaders(one)).toMatchObject({ limit: "2", remaining: "1" });
+    const bad = await create(second, "not an email");
+    expect(bad.status).toBe(422);
+    expect(limitHeaders(bad)).toMatchObject({ limit: "2", remaining: "0" });
+    const refused = await create(first, "v1-three@example.com");
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: "rate_limited" } });
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    const rows = await first.database.db
+      .selectFrom("subscribers")
+      .select("email")
+      .where("account_id", "=", accountId)
+      .execute();
+    expect(rows.map((row) => row.email)).toEqual(["v1-one@example.com"]);
+  });
+});

@@ -9,8 +9,12 @@ import type { ContactRow } from "./keyset.js";
 // text, so "jon smyth" finds "john smith john.smith@example.com 14155550100", and a query
 // that is a phone number (digits, spaces, + ( ) . - /) is compared by its digits alone.
 
-/** The least word similarity of a match: "jon smyth" ~ "john smith" is 0.5. */
-export const SEARCH_THRESHOLD = 0.45;
+/**
+ * The least word similarity of a match (shared trigrams over all trigrams of the query and the
+ * best stretch of the text): "jon smyth" ~ "john smith …" is 0.31, "jon smyth" ~ "mary jones …"
+ * 0.23. pg_trgm's own default for similarity.
+ */
+export const SEARCH_THRESHOLD = 0.3;
 /**
  * Matches considered per query: ranking takes the best of these, and `total` counts at most
  * this many. A query as loose as two letters matches most of a big account; reading and

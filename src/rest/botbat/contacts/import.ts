@@ -28,7 +28,7 @@ export function registerContactImport(app: BotbatApp, deps: AppDeps): void {
       path: "/v1/contacts/import",
       summary: "Bulk import contacts via CSV upload",
       description:
-        "multipart/form-data with the CSV in a part named `file`: a header row naming the columns (email required; name, first_name, last_name, phone, tags separated by |, properties by name), then one contact per row. Answers 202 with the import and its poll's URL in `Location`. A file that is not a CSV (binary, empty, no header with an email column) is 422 at once and creates nothing; bad rows are reported by the poll.",
+        "multipart/form-data with the CSV in a part named `file`: a header row naming the columns (email required; first_name, last_name, phone, tags separated by |, properties by name), then one contact per row. Answers 202 with the import and its poll's URL in `Location`. A file that is not a CSV (binary, empty, no header with an email column) is 422 at once and creates nothing; bad rows are reported by the poll.",
       tags: ["Contacts"],
       middleware: endpoint(deps, {
         scope: "subscribers:write",

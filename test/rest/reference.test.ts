@@ -40,8 +40,8 @@ async function rowCounts(): Promise<Record<string, number>> {
 }
 
 /** Every operation of the document: its path, method and object. */
-function operations(): { path: string; method: string; operation: Json }[] {
-  return Object.entries(document.paths as Record<string, Json>).flatMap(([path, item]) =>
+function operations(doc: Json = document): { path: string; method: string; operation: Json }[] {
+  return Object.entries(doc.paths as Record<string, Json>).flatMap(([path, item]) =>
     METHODS.filter((method) => item[method]).map((method) => ({
       path,
       method,
@@ -165,6 +165,22 @@ describe("GET /openapi.json", () => {
     expect(problems).toEqual([]);
   });
 
+  it("has checks that catch a broken document", () => {
+    const broken = structuredClone(document);
+    const get = broken.paths["/v1/contacts/{id}"].get;
+    get.parameters = [];
+    get.responses["200"].content["application/json"].schema = { $ref: "#/components/schemas/Nope" };
+    broken.components.schemas.Contact.required.push("nickname");
+    broken.components.schemas.Contact.properties.email.type = "text";
+    get.responses["999"] = { description: "no such status" };
+    const problems = structuralProblems(broken).join("\n");
+    expect(problems).toContain("does not resolve");
+    expect(problems).toContain("path parameters do not match the template");
+    expect(problems).toContain('requires "nickname"');
+    expect(problems).toContain('type "text" is not a JSON type');
+    expect(problems).toContain('response "999" is not a status');
+  });
+
   it("shows botamp's endpoints with the zod schemas that validate their bodies", () => {
     const single = document.paths["/api/subscribers/create_or_update"].post;
     expect(single.tags).toEqual(["botamp"]);
@@ -275,13 +291,52 @@ function structuralProblems(doc: Json): string[] {
   };
   walk(doc, "$");
 
+  // Every schema, wherever it is: JSON Schema's types only, and `required` names its properties.
+  const TYPES = ["string", "number", "integer", "boolean", "array", "object", "null"];
+  const schemas: { schema: Json; where: string }[] = [];
+  const collect = (schema: Json, where: string): void => {
+    if (!schema || typeof schema !== "object" || schema.$ref) return;
+    schemas.push({ schema, where });
+    for (const [key, value] of Object.entries(schema.properties ?? {}))
+      collect(value, `${where}.${key}`);
+    if (schema.items) collect(schema.items, `${where}[]`);
+    for (const keyword of ["anyOf", "oneOf", "allOf"])
+      (schema[keyword] ?? []).forEach((branch: Json, index: number) => {
+        collect(branch, `${where}.${keyword}[${index}]`);
+      });
+  };
+  for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) {
+    if (!/^[a-zA-Z0-9.\-_]+$/.test(name)) problems.push(`components.schemas.${name}: bad name`);
+    collect(schema, `#/components/schemas/${name}`);
+  }
+  const media = (content: Json, where: string) => {
+    for (const [type, entry] of Object.entries(content ?? {}) as [string, Json][])
+      collect(entry.schema, `${where} ${type}`);
+  };
+  for (const { path, method, operation } of operations(doc)) {
+    for (const parameter of operation.parameters ?? [])
+      collect(parameter.schema, `${method} ${path} ${parameter.name}`);
+    media(operation.requestBody?.content, `${method} ${path} body`);
+    for (const [status, response] of Object.entries(operation.responses ?? {}) as [string, Json][])
+      media(response.content, `${method} ${path} ${status}`);
+  }
+  for (const { schema, where } of schemas) {
+    const types = schema.type === undefined ? [] : [schema.type].flat();
+    for (const type of types)
+      if (!TYPES.includes(type)) problems.push(`${where}: type "${type}" is not a JSON type`);
+    for (const name of schema.required ?? [])
+      if (!schema.properties || !(name in schema.properties))
+        problems.push(`${where}: requires "${name}", which is not among its properties`);
+  }
+  expect(schemas.length).toBeGreaterThan(10);
+
   if (typeof doc.info?.title !== "string") problems.push("info.title is missing");
   if (typeof doc.info?.version !== "string") problems.push("info.version is missing");
   const schemes = Object.keys(doc.components?.securitySchemes ?? {});
   const declaredTags = new Set((doc.tags ?? []).map((tag: Json) => tag.name));
   const operationIds = new Set<string>();
 
-  for (const { path, method, operation } of operations()) {
+  for (const { path, method, operation } of operations(doc)) {
     const where = `${method} ${path}`;
     if (!path.startsWith("/")) problems.push(`${path}: a path starts with /`);
     const templated = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();

@@ -9,7 +9,8 @@ import { applyPlatformRules, BEARER, operationsOf, type ReferenceDocument } from
 
 export const TITLE = "contact-gateway REST API";
 
-const VERSION: string = "1";
+/** The API's version, as its paths say (/v1). */
+const VERSION = "1";
 
 /** What a tag is about, for the tags the routes use (a tag not named here is shown bare). */
 const TAG_DESCRIPTIONS: Record<string, string> = {

@@ -280,6 +280,9 @@ export interface JobWorkersTable {
   started_at: CreatedAt;
 }
 
+/** Response headers by name, as a replay sends them again. */
+export type StoredHeaders = Record<string, string>;
+
 export interface IdempotencyKeysTable {
   id: Generated<string>;
   account_id: string;
@@ -291,6 +294,8 @@ export interface IdempotencyKeysTable {
   status_code: number | null;
   response_body: string | null;
   response_type: string | null;
+  /** Headers of the answer its replay carries too, e.g. Location (0011). */
+  response_headers: StoredHeaders | null;
   created_at: CreatedAt;
   finished_at: Timestamp | null;
 }

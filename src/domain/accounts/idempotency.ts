@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import type { StoredHeaders } from "../../db/types.js";
 import type { Context } from "../context.js";
 
 // The first answer to a request sent with an idempotency key, kept 24 hours for its retries.
@@ -17,6 +18,8 @@ export interface StoredAnswer {
   status: number;
   body: string;
   contentType: string | null;
+  /** Other headers the replay carries too (Location). */
+  headers: StoredHeaders;
 }
 
 export type IdempotencyClaim =
@@ -66,6 +69,7 @@ export async function claimIdempotencyKey(
             status_code: null,
             response_body: null,
             response_type: null,
+            response_headers: null,
             created_at: sql<Date>`now()`,
             finished_at: null,
           })
@@ -104,7 +108,7 @@ export async function readIdempotencyKey(
   const { accountId, apiKeyId } = ownerOf(ctx);
   const row = await ctx.db
     .selectFrom("idempotency_keys")
-    .select(["fingerprint", "status_code", "response_body", "response_type"])
+    .select(["fingerprint", "status_code", "response_body", "response_type", "response_headers"])
     .where("account_id", "=", accountId)
     .where("api_key_id", "=", apiKeyId)
     .where("key", "=", key)
@@ -120,6 +124,7 @@ export async function readIdempotencyKey(
             status: row.status_code,
             body: row.response_body ?? "",
             contentType: row.response_type,
+            headers: row.response_headers ?? {},
           },
   };
 }
@@ -136,6 +141,7 @@ export async function finishIdempotencyKey(
       status_code: answer.status,
       response_body: answer.body,
       response_type: answer.contentType,
+      response_headers: answer.headers,
       finished_at: sql<Date>`now()`,
     })
     .where("account_id", "=", ctx.account.id)

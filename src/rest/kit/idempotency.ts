@@ -41,6 +41,18 @@ export interface IdempotencyOptions<E extends Env> {
   waitMs?: number;
 }
 
+/** Headers of an answer that belong to it (not to the request that got it): kept for replays. */
+const KEPT_HEADERS = ["location"];
+
+function keptHeaders(headers: Headers): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = headers.get(name);
+    if (value !== null) kept[name] = value;
+  }
+  return kept;
+}
+
 /** Whether an answer is kept for retries: not a failure of ours (5xx), not "retry later" (429). */
 function keeps(status: number): boolean {
   return status < 500 && status !== 429;
@@ -76,7 +88,7 @@ async function fingerprintOf(c: HonoContext): Promise<string> {
 }
 
 function replay(answer: StoredAnswer): Response {
-  const headers: Record<string, string> = { "Idempotent-Replayed": "true" };
+  const headers: Record<string, string> = { ...answer.headers, "Idempotent-Replayed": "true" };
   if (answer.contentType) headers["Content-Type"] = answer.contentType;
   return new Response(answer.status === 204 ? null : answer.body, {
     status: answer.status,
@@ -132,6 +144,7 @@ export function idempotency<E extends Env>(options: IdempotencyOptions<E>): Midd
           status: c.res.status,
           body: await c.res.clone().text(),
           contentType: c.res.headers.get("content-type"),
+          headers: keptHeaders(c.res.headers),
         });
         kept = true;
       }

@@ -281,3 +281,46 @@ describe("POST /v1/contacts with an Idempotency-Key", () => {
     expect(await subscribersNamed("v1-concurrent@example.com")).toBe(1);
   });
 });
+
+describe("POST /v1/contacts/import with an Idempotency-Key", () => {
+  function upload(csv: string, idempotencyKey: string) {
+    // A new form each time: its multipart boundary is new, as a client's retry would make it.
+    const form = new FormData();
+    form.set("file", new Blob([csv], { type: "text/csv" }), "people.csv");
+    return fetch(`${gateway.url}/v1/contacts/import`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "idempotency-key": idempotencyKey },
+      body: form,
+    });
+  }
+
+  async function imports(): Promise<number> {
+    const rows = await gateway.database.db
+      .selectFrom("imports")
+      .select("id")
+      .where("account_id", "=", accountId)
+      .execute();
+    return rows.length;
+  }
+
+  it("the same file sent again (another boundary) is the same import, Location included", async () => {
+    const csv = "email,first_name\nimported-once@example.com,Ima\n";
+    const before = await imports();
+    const first = await upload(csv, "import-once");
+    expect(first.status).toBe(202);
+    const location = first.headers.get("location");
+    expect(location).toMatch(/^\/v1\/contacts\/import\//);
+    const body = await first.text();
+
+    const retry = await upload(csv, "import-once");
+    expect(retry.status).toBe(202);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.headers.get("location")).toBe(location);
+    expect(await retry.text()).toBe(body);
+    expect(await imports()).toBe(before + 1);
+
+    const otherFile = await upload("email\nsomeone-else@example.com\n", "import-once");
+    expect(otherFile.status).toBe(422);
+    expect(await imports()).toBe(before + 1);
+  });
+});

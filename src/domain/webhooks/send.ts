@@ -32,6 +32,7 @@ export function send(request: SendRequest): Promise<SendOutcome> {
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (outcome: Omit<SendOutcome, "ms">) => {
       if (settled) return;
       settled = true;
@@ -53,7 +54,7 @@ export function send(request: SendRequest): Promise<SendOutcome> {
       lookup: guardedLookup(request.allowPrivate) as unknown as typeof import("node:dns").lookup,
       agent: false,
     });
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       req.destroy(new Error(`no answer within ${request.timeoutMs / 1000} s`));
     }, request.timeoutMs);
     req.on("error", (error) => {

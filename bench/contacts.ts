@@ -112,7 +112,7 @@ async function waitReady(url: string): Promise<void> {
 /**
  * `contacts` people with names from 200 first names × ~1,900 surnames (so "John" is ~0.5 % of
  * the account, as in a real one), an email and a phone each, one of 10 tags, two properties.
- * The search index is dropped during the insert and built once after it, as a bulk load would.
+ * Seeded like a bulk load: indexes built after the rows.
  */
 async function seedContacts(db: DB, accountId: string, contacts: number) {
   const surnames = SURNAME_HEADS.flatMap((head) => SURNAME_TAILS.map((tail) => head + tail));
@@ -128,9 +128,14 @@ async function seedContacts(db: DB, accountId: string, contacts: number) {
     .where("account_id", "=", accountId)
     .execute();
   const id = (name: string) => fields.find((field) => field.name === name)?.id ?? "";
-  const { rows } = await sql<{ definition: string }>`
-    select pg_get_indexdef('subscribers_search'::regclass) as definition`.execute(db);
-  await sql`drop index subscribers_search`.execute(db);
+  // The tables' indexes (but the primary keys) are dropped during the insert and built once
+  // after it, as a bulk load would: 4x faster than maintaining six indexes row by row.
+  const { rows: indexes } = await sql<{ name: string; definition: string }>`
+    select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as definition
+    from pg_index i
+    where i.indrelid in ('subscribers'::regclass, 'subscriber_tags'::regclass)
+      and not exists (select from pg_constraint c where c.conindid = i.indexrelid)`.execute(db);
+  for (const index of indexes) await sql`drop index ${sql.raw(index.name)}`.execute(db);
   await sql`
     insert into subscribers (account_id, email, first_name, last_name, phone, custom_values)
     select ${accountId},
@@ -152,7 +157,7 @@ async function seedContacts(db: DB, accountId: string, contacts: number) {
   const seedMs = performance.now() - started;
   const indexing = performance.now();
   await sql`set maintenance_work_mem = '512MB'`.execute(db);
-  await sql.raw(rows[0].definition).execute(db);
+  for (const index of indexes) await sql.raw(index.definition).execute(db);
   await sql`analyze`.execute(db);
   return { seedMs, indexMs: performance.now() - indexing };
 }
@@ -242,7 +247,7 @@ export async function benchContacts(options: ContactsBenchOptions): Promise<Cont
     const { account, secret: key } = await createAccount(db, { name: "bench contacts" });
     const { seedMs, indexMs } = await seedContacts(db, account.id, options.contacts);
     console.log(
-      `contacts: seeded ${options.contacts.toLocaleString("en")} contacts in ${(seedMs / 1000).toFixed(1)} s, search index built in ${(indexMs / 1000).toFixed(1)} s`,
+      `contacts: seeded ${options.contacts.toLocaleString("en")} contacts in ${(seedMs / 1000).toFixed(1)} s, indexes built in ${(indexMs / 1000).toFixed(1)} s`,
     );
 
     const sample = await sql<{

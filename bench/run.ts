@@ -9,6 +9,7 @@ import { createAccount } from "../src/domain/accounts/accounts.js";
 import { installJobQueue } from "../src/jobs/worker.js";
 import { createLogger } from "../src/log.js";
 import { type BotampBatchFigures, benchBotampBatch } from "./botamp.js";
+import { benchContacts, contactsReport } from "./contacts.js";
 import { benchGraphQL, type HttpFigures } from "./http.js";
 import { benchImport } from "./import.js";
 import { benchMailtrain, seedMailtrainList } from "./mailtrain.js";
@@ -17,9 +18,10 @@ import { seedAudience } from "./seed.js";
 // `npm run bench`: a live server (its own process) on a fresh embedded PostgreSQL with 10,000
 // seeded subscribers, loaded by autocannon from this process. Knobs: BENCH_SECONDS (10),
 // BENCH_CONNECTIONS (10), BENCH_SUBSCRIBERS (10000), BENCH_IMPORT_ROWS (1000000),
-// BENCH_BOTAMP_ROWS (100000), BENCH_MAILTRAIN_ROWS (100000), BENCH_LARGE_ROWS (50000).
+// BENCH_BOTAMP_ROWS (100000), BENCH_MAILTRAIN_ROWS (100000), BENCH_LARGE_ROWS (50000),
+// BENCH_CONTACTS (1000000: botbat contacts (g), on a database of its own).
 // Parts: `npm run bench -- import botamp` (or BENCH_ONLY=import,botamp) runs only those of
-// http (a, b), mailtrain (d), botamp (e, f) and import (c).
+// http (a, b), mailtrain (d), botamp (e, f), import (c) and contacts (g).
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -28,7 +30,8 @@ const importRows = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const botampRows = Number(process.env.BENCH_BOTAMP_ROWS ?? 100_000);
 const mailtrainRows = Number(process.env.BENCH_MAILTRAIN_ROWS ?? 100_000);
 const largeRows = Number(process.env.BENCH_LARGE_ROWS ?? 50_000);
-const PARTS = ["http", "mailtrain", "botamp", "import"] as const;
+const contactCount = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
+const PARTS = ["http", "mailtrain", "botamp", "import", "contacts"] as const;
 const only = [...process.argv.slice(2), ...(process.env.BENCH_ONLY ?? "").split(",")]
   .map((part) => part.trim())
   .filter((part) => part !== "");
@@ -247,6 +250,9 @@ async function main() {
     }
 
     const imported = runs("import") ? await benchImport({ databaseUrl, rows: importRows }) : null;
+    const contacts = runs("contacts")
+      ? await benchContacts({ contacts: contactCount, seconds, connections })
+      : null;
     await db.destroy();
 
     console.log(
@@ -279,6 +285,7 @@ async function main() {
         `(d) mailtrain, ${name}: POST /api/subscribe ${Math.round(figures.subscribeRequestsPerSecond)} requests/s (p99 ${figures.subscribeP99Ms} ms); GET /api/subscriptions ${figures.subscriptionsRows.toLocaleString("en")} rows (${(figures.subscriptionsBytes / 1024 / 1024).toFixed(1)} MB) in ${figures.subscriptionsSeconds.toFixed(2)} s, server memory ${figures.rssBeforeMb ?? "?"} → peak ${figures.peakRssMb ?? "?"} MB`,
       );
     }
+    if (contacts) console.log(contactsReport(contacts, connections));
     if (botamp)
       console.log(
         `(e) botamp create_or_update_many: ${botamp.rows.toLocaleString("en")} subscribers (${(botamp.bodyBytes / 1024 / 1024).toFixed(1)} MB) accepted in ${botamp.acceptMs} ms, processed in ${(botamp.processMs / 1000).toFixed(2)} s = ${Math.round(botamp.rowsPerSecond).toLocaleString("en")} rows/s (created ${botamp.created}, invalid ${botamp.invalid})`,

@@ -148,13 +148,13 @@ describe("webhook events of botbat's writes", () => {
     return Number(rows[0].count);
   }
 
-  it("emits contact.created and contact.updated once per change, each with its delivery job; a refused write emits nothing", async () => {
+  it("emits contact.created, contact.updated and contact.deleted once per change, each with its delivery job; a refused write emits nothing", async () => {
     await gateway.database.db
       .insertInto("webhooks")
       .values({
         account_id: accountId,
         url: "https://hooks.example.com/in",
-        events: ["contact.created", "contact.updated"],
+        events: ["contact.created", "contact.updated", "contact.deleted"],
         secret: "s",
       })
       .execute();
@@ -178,6 +178,8 @@ describe("webhook events of botbat's writes", () => {
         })
       ).status,
     ).toBe(422);
+    expect((await api.del(`/v1/contacts/${created.body.id}`)).status).toBe(204);
+    expect((await api.del(`/v1/contacts/${created.body.id}`)).status).toBe(404);
 
     const seen = await events();
     expect(
@@ -185,7 +187,8 @@ describe("webhook events of botbat's writes", () => {
     ).toEqual([
       ["contact.created", created.body.id, "evented@example.com"],
       ["contact.updated", created.body.id, "evented@example.com"],
+      ["contact.deleted", created.body.id, "evented@example.com"],
     ]);
-    expect(await deliveryJobs()).toBe(2);
+    expect(await deliveryJobs()).toBe(3);
   });
 });

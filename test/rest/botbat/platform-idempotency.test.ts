@@ -324,3 +324,29 @@ describe("POST /v1/contacts/import with an Idempotency-Key", () => {
     expect(await imports()).toBe(before + 1);
   });
 });
+
+describe("other methods", () => {
+  it("PUT ignores Idempotency-Key (a full update is idempotent by itself): each runs", async () => {
+    const created = await fetch(`${gateway.url}/v1/contacts`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ email: "put-twice@example.com" }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    for (const name of ["First Name", "Second Name"]) {
+      const answer = await fetch(`${gateway.url}/v1/contacts/${id}`, {
+        method: "PUT",
+        headers: {
+          authorization: `Bearer ${key}`,
+          "content-type": "application/json",
+          "idempotency-key": "put-key",
+        },
+        body: JSON.stringify({ email: "put-twice@example.com", name }),
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get("idempotent-replayed")).toBeNull();
+      expect(await answer.json()).toMatchObject({ name });
+    }
+    expect(await keyRows("put-key")).toEqual([]);
+  });
+});

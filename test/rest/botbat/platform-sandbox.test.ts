@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueKey } from "../../../src/domain/accounts/keys.js";
 import { runCli } from "../../helpers/cli.js";
 import { startTestGateway, type TestGateway } from "../../helpers/server.js";
 
@@ -155,5 +156,46 @@ describe("GraphQL createApiKey(input: { sandbox: true })", () => {
       account.key,
     );
     expect(created.data?.createApiKey.apiKey.sandbox).toBe(false);
+  });
+});
+
+describe("nothing a sandbox key causes leaves the system", () => {
+  it("a double opt-in through mailtrain with a sandbox key waits unmailed; a live key's is mailed", async () => {
+    const list = await gateway.graphql<{ createList: { list: { id: string } } }>(
+      `mutation { createList(input: { name: "Sandboxed news" }) {
+        ... on CreateListPayload { list { id } } } }`,
+      {},
+      account.key,
+    );
+    const globalId = list.data?.createList.list.id as string;
+    const cid = Buffer.from(globalId, "base64").toString().split(":")[1];
+    const sandboxKey = (await issueKey(gateway.database.db, account.id, { sandbox: true })).secret;
+    const mails = async () => {
+      const { rows } = await gateway.database.pool.query<{ n: number }>(
+        "select count(*)::int as n from graphile_worker.jobs where task_identifier = 'send-mail'",
+      );
+      return rows[0].n;
+    };
+    const subscribe = (key: string, email: string) =>
+      fetch(`${gateway.url}/api/subscribe/${cid}?access_token=${key}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ EMAIL: email, REQUIRE_CONFIRMATION: "yes" }).toString(),
+      });
+
+    const before = await mails();
+    const sandboxed = await subscribe(sandboxKey, "sandbox-optin@example.com");
+    expect(sandboxed.status).toBe(200);
+    expect(await mails()).toBe(before);
+    const pending = await gateway.database.db
+      .selectFrom("subscription_confirmations")
+      .select("email")
+      .where("account_id", "=", account.id)
+      .execute();
+    expect(pending.map((row) => row.email)).toContain("sandbox-optin@example.com");
+
+    const live = await subscribe(account.key, "live-optin@example.com");
+    expect(live.status).toBe(200);
+    expect(await mails()).toBe(before + 1);
   });
 });

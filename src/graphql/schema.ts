@@ -12,5 +12,6 @@ import "./list-memberships.js";
 import "./blocklist.js";
 import "./campaigns.js";
 import "./imports.js";
+import "./webhooks.js";
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -15,6 +15,7 @@ import type { TestDatabase } from "../helpers/database.js";
 // what the test scripts (a status, a redirect, or nothing at all).
 
 export interface Received {
+  path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
 }
@@ -35,7 +36,7 @@ export async function startReceiver(answer: (n: number) => Answer = () => ({ sta
     let body = "";
     for await (const chunk of req) body += chunk;
     const n = received.length;
-    received.push({ headers: req.headers, body });
+    received.push({ path: req.url ?? "/", headers: req.headers, body });
     const reply = receiver.answer(n);
     if (reply === "hang") return;
     res.writeHead(reply.status, reply.headers).end(reply.body ?? "ok");

@@ -10,6 +10,7 @@ import * as botbatPlatform from "./0008_botbat_platform.js";
 import * as webhooks from "./0009_webhooks.js";
 import * as webhookDeliveries from "./0010_webhook_deliveries.js";
 import * as idempotencyHeaders from "./0011_idempotency_headers.js";
+import * as rateLimitsUnlogged from "./0011_rate_limits_unlogged.js";
 import * as contactSearch from "./0012_contact_search.js";
 
 // Every migration, in order. Imported statically so that tsx, vitest and a bundler all load
@@ -26,5 +27,6 @@ export const migrations: Record<string, Migration> = {
   "0009_webhooks": webhooks,
   "0010_webhook_deliveries": webhookDeliveries,
   "0011_idempotency_headers": idempotencyHeaders,
+  "0011_rate_limits_unlogged": rateLimitsUnlogged,
   "0012_contact_search": contactSearch,
 };

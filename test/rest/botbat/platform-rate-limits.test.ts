@@ -117,6 +117,37 @@ describe("a key's limit for an endpoint", () => {
     expect(rows.map((row) => row.email)).toEqual(["one@example.com", "two@example.com"]);
   });
 
+  it("a refused client that waits Retry-After seconds is served again", async () => {
+    const quick = await startPlatformApp(first.database, {
+      "contacts.create": { points: 1, seconds: 2 },
+    });
+    try {
+      const { key } = await first.account();
+      const create = (email: string) =>
+        fetch(`${quick.url}/t/contacts`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+          body: JSON.stringify({ email }),
+        });
+      expect((await create("first@example.com")).status).toBe(201);
+      let answer = await create("second@example.com");
+      expect(answer.status).toBe(429);
+      // Wait as a client would, Retry-After each time, with a generous deadline for a busy machine.
+      const deadline = Date.now() + 30_000;
+      while (answer.status === 429 && Date.now() < deadline) {
+        const wait = Number(answer.headers.get("retry-after"));
+        expect(wait).toBeGreaterThanOrEqual(1);
+        expect(wait).toBeLessThanOrEqual(2);
+        await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+        answer = await create("second@example.com");
+      }
+      expect(answer.status).toBe(201);
+      expect(quick.calls.create).toBe(2);
+    } finally {
+      await quick.close();
+    }
+  }, 60_000);
+
   it("answers without a valid key carry no limit headers (nothing is counted for them)", async () => {
     const answer = await get(first, "nobody", "0".repeat(40));
     expect(answer.status).toBe(401);

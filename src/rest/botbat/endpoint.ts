@@ -8,9 +8,11 @@ import { botbatError } from "./errors.js";
 import { idempotent } from "./idempotency.js";
 import { type LimitName, rateLimited } from "./rate-limits.js";
 
-// What every /v1 endpoint runs before its handler, in this order: the key and its scope (401,
-// 403), the key's rate limit for the endpoint (429), the body's size and type (413, 400), then,
-// for a POST, its Idempotency-Key. A route lists these as its `middleware`.
+// What every /v1 endpoint runs before its handler, in this order: the key's rate limit for the
+// endpoint (429; a request without a live key is not counted), the key and its scope (401, 403),
+// the body's size and type (413, 400), then, for a POST, its Idempotency-Key. A route lists these
+// as its `middleware`. The limit comes first so that every answer to a live key, a 403 too,
+// carries the X-RateLimit headers.
 
 export interface EndpointRules {
   /** The product scope the key must hold (see README.md for botbat's names of each). */
@@ -59,8 +61,8 @@ const multipartOnly: MiddlewareHandler<BotbatEnv> = async (c, next) => {
 
 export function endpoint(deps: AppDeps, rules: EndpointRules): MiddlewareHandler<BotbatEnv>[] {
   const chain: MiddlewareHandler<BotbatEnv>[] = [
-    botbatAuth(deps, rules.scope),
     rateLimited(deps, rules.limit),
+    botbatAuth(deps, rules.scope),
   ];
   const body = rules.body ?? "json";
   if (body === "json") chain.push(sizeLimit(JSON_BODY_LIMIT), jsonOnly);

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { authenticate } from "../../domain/accounts/keys.js";
 import type { AppDeps } from "../../http/deps.js";
 import { createRateLimiters, type Limit, type RateLimiters, rateLimit } from "../kit/rate-limit.js";
 import type { BotbatEnv } from "./auth.js";
@@ -48,12 +49,23 @@ function limitersOf(deps: AppDeps): RateLimiters<LimitName> {
   return limiters;
 }
 
-/** Counts the request against the key's limit for `name` (after the key is checked). */
+/**
+ * The id of the live key a request carries, or null. The limit runs before the scope check, so
+ * that a 403 counts and carries the headers too; the look-up is the one the key check makes next
+ * (authenticate's cache answers the second, so the pair costs at most one statement).
+ */
+async function liveKeyId(deps: AppDeps, header: string | undefined): Promise<string | null> {
+  const match = /^Bearer\s+(\S+)$/i.exec(header?.trim() ?? "");
+  if (!match) return null;
+  return (await authenticate(deps.db, match[1]))?.key.id ?? null;
+}
+
+/** Counts the request against the key's limit for `name`, before the key's scope is checked. */
 export function rateLimited(deps: AppDeps, name: LimitName): MiddlewareHandler<BotbatEnv> {
   return rateLimit<BotbatEnv, LimitName>({
     limiters: limitersOf(deps),
     name,
-    keyOf: (c) => c.get("domain").key?.id ?? null,
+    keyOf: (c) => liveKeyId(deps, c.req.header("authorization")),
     refuse: (c, retryAfter, headers) =>
       botbatError(
         c,

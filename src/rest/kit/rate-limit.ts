@@ -86,7 +86,7 @@ export interface RateLimitOptions<E extends Env, N extends string> {
   limiters: RateLimiters<N>;
   name: N;
   /** Whose counter the request counts on (the API key's id); null: not counted. */
-  keyOf: (c: Context<E>) => string | null;
+  keyOf: (c: Context<E>) => string | null | Promise<string | null>;
   refuse: RateLimitRefuse<E>;
 }
 
@@ -101,7 +101,7 @@ export function rateLimit<E extends Env, N extends string>(
   const limiter = limiters.limiterOf(name);
   const limit = limiters.limitOf(name);
   return async (c, next) => {
-    const key = keyOf(c);
+    const key = await keyOf(c);
     if (key === null) return next();
     let res: RateLimiterRes;
     try {

@@ -148,10 +148,20 @@ describe("a key's limit for an endpoint", () => {
     }
   }, 60_000);
 
-  it("answers without a valid key carry no limit headers (nothing is counted for them)", async () => {
-    const answer = await get(first, "nobody", "0".repeat(40));
-    expect(answer.status).toBe(401);
-    expect(answer.headers.get("x-ratelimit-limit")).toBeNull();
+  it("a 403 is counted and carries the headers; answers without a live key carry none", async () => {
+    const { id: accountId } = await first.account();
+    const tagsOnly = await first.key(accountId, ["tags:read"]);
+    const forbidden = await get(first, "nobody", tagsOnly);
+    expect(forbidden.status).toBe(403);
+    expect(limitHeaders(forbidden)).toMatchObject({ limit: "3", remaining: "2" });
+
+    for (const authorization of [`Bearer ${"0".repeat(40)}`, "Basic abc", ""]) {
+      const answer = await fetch(`${first.url}/v1/contacts/nobody`, {
+        headers: authorization ? { authorization } : {},
+      });
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get("x-ratelimit-limit")).toBeNull();
+    }
   });
 });
 

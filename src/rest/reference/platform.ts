@@ -64,8 +64,8 @@ const HEADERS: Components["headers"] = {
 
 const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
 
-/** The key is counted after it is checked: a 401 or a 403 counts nothing, so says nothing. */
-const UNCOUNTED = new Set(["401", "403"]);
+/** A live key is counted before its scope is checked (a 403 counts); a 401 counts nothing. */
+const UNCOUNTED = new Set(["401"]);
 
 const IDEMPOTENCY_KEY = {
   name: "Idempotency-Key",

@@ -14,14 +14,16 @@ import { benchGraphQL, type HttpFigures } from "./http.js";
 import { benchImport } from "./import.js";
 import { benchMailtrain, seedMailtrainList } from "./mailtrain.js";
 import { seedAudience } from "./seed.js";
+import { benchWebhooks, webhooksReport } from "./webhooks.js";
 
 // `npm run bench`: a live server (its own process) on a fresh embedded PostgreSQL with 10,000
 // seeded subscribers, loaded by autocannon from this process. Knobs: BENCH_SECONDS (10),
 // BENCH_CONNECTIONS (10), BENCH_SUBSCRIBERS (10000), BENCH_IMPORT_ROWS (1000000),
 // BENCH_BOTAMP_ROWS (100000), BENCH_MAILTRAIN_ROWS (100000), BENCH_LARGE_ROWS (50000),
-// BENCH_CONTACTS (1000000: botbat contacts (g), on a database of its own).
+// BENCH_CONTACTS (1000000: botbat contacts (g), on a database of its own), BENCH_WEBHOOK_EVENTS
+// (2000) and BENCH_WEBHOOKS (2): webhook deliveries (h).
 // Parts: `npm run bench -- import botamp` (or BENCH_ONLY=import,botamp) runs only those of
-// http (a, b), mailtrain (d), botamp (e, f), import (c) and contacts (g).
+// http (a, b), mailtrain (d), botamp (e, f), import (c), contacts (g) and webhooks (h).
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -31,7 +33,9 @@ const botampRows = Number(process.env.BENCH_BOTAMP_ROWS ?? 100_000);
 const mailtrainRows = Number(process.env.BENCH_MAILTRAIN_ROWS ?? 100_000);
 const largeRows = Number(process.env.BENCH_LARGE_ROWS ?? 50_000);
 const contactCount = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
-const PARTS = ["http", "mailtrain", "botamp", "import", "contacts"] as const;
+const webhookEvents = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 2_000);
+const webhookCount = Number(process.env.BENCH_WEBHOOKS ?? 2);
+const PARTS = ["http", "mailtrain", "botamp", "import", "contacts", "webhooks"] as const;
 const only = [...process.argv.slice(2), ...(process.env.BENCH_ONLY ?? "").split(",")]
   .map((part) => part.trim())
   .filter((part) => part !== "");
@@ -253,6 +257,9 @@ async function main() {
     const contacts = runs("contacts")
       ? await benchContacts({ contacts: contactCount, seconds, connections })
       : null;
+    const webhooks = runs("webhooks")
+      ? await benchWebhooks({ databaseUrl, events: webhookEvents, webhooks: webhookCount })
+      : null;
     await db.destroy();
 
     console.log(
@@ -286,6 +293,7 @@ async function main() {
       );
     }
     if (contacts) console.log(contactsReport(contacts, connections));
+    if (webhooks) console.log(webhooksReport(webhooks));
     if (botamp)
       console.log(
         `(e) botamp create_or_update_many: ${botamp.rows.toLocaleString("en")} subscribers (${(botamp.bodyBytes / 1024 / 1024).toFixed(1)} MB) accepted in ${botamp.acceptMs} ms, processed in ${(botamp.processMs / 1000).toFixed(2)} s = ${Math.round(botamp.rowsPerSecond).toLocaleString("en")} rows/s (created ${botamp.created}, invalid ${botamp.invalid})`,

@@ -1,5 +1,6 @@
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { DB } from "../../db/database.js";
+import type { Database } from "../../db/types.js";
 import type { Logger } from "../../log.js";
 import { DELIVER_WEBHOOK_TASK, type DeliveryPayload } from "./events.js";
 import { delivered, nextAttemptDelay } from "./retry.js";
@@ -103,84 +104,101 @@ function failureOf(outcome: SendOutcome): string | null {
   return `answered ${outcome.status}`;
 }
 
+/** The failure state after a failed attempt: started, or the webhook turned off after a day. */
+function failed(
+  trx: Transaction<Database>,
+  attempt: Attempt,
+  settings: WebhookSettings,
+  error: string,
+) {
+  const stale = sql<boolean>`failing_since < now() - ${settings.disableAfterMs} * interval '1 millisecond'`;
+  return trx
+    .updateTable("webhooks")
+    .set((eb) => ({
+      failing_since: eb.fn.coalesce("failing_since", sql<Date>`now()`),
+      active: sql<boolean>`not coalesce(${stale}, false)`,
+      disabled_reason: sql<string | null>`case when ${stale}
+        then 'disabled: every delivery failed since '
+          || to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+          || ' (last: ' || ${error}::text || ')'
+        else disabled_reason end`,
+    }))
+    .where("account_id", "=", attempt.accountId)
+    .where("id", "=", attempt.webhookId)
+    .where("active", "=", true)
+    .returning(["active"])
+    .executeTakeFirst();
+}
+
+type Attempt = DeliveryPayload & { accountId: string };
+
 async function record(
   deps: DeliveryDeps,
-  attempt: DeliveryPayload & { accountId: string },
+  attempt: Attempt,
   outcome: SendOutcome,
 ): Promise<AttemptResult> {
   const { settings } = deps;
   const succeeded = delivered(outcome.status);
   const error = failureOf(outcome);
-  return deps.db.transaction().execute(async (trx) => {
-    // The failure state moves with the answer: a success clears it; a failure starts it, and a
-    // webhook failing for longer than a day is turned off, saying why.
-    const webhook = await trx
-      .updateTable("webhooks")
-      .set((eb) =>
-        succeeded
-          ? { failing_since: null }
-          : {
-              failing_since: eb.fn.coalesce("failing_since", sql<Date>`now()`),
-              active: sql<boolean>`not coalesce(failing_since < now() - ${settings.disableAfterMs} * interval '1 millisecond', false)`,
-              disabled_reason: sql<string | null>`case
-                when failing_since < now() - ${settings.disableAfterMs} * interval '1 millisecond'
-                then 'disabled: every delivery failed since ' || to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' (last: ' || ${error ?? ""}::text || ')'
-                else disabled_reason end`,
-            },
-      )
-      .where("account_id", "=", attempt.accountId)
-      .where("id", "=", attempt.webhookId)
-      .where("active", "=", true)
-      .returning(["active"])
-      .executeTakeFirst();
-    if (webhook === undefined) {
-      // Turned off or deleted while the request ran: its attempt is kept only if it still exists.
-      const still = await trx
-        .selectFrom("webhooks")
-        .select("id")
-        .where("account_id", "=", attempt.accountId)
-        .where("id", "=", attempt.webhookId)
-        .forKeyShare()
-        .executeTakeFirst();
-      if (!still) return { kind: "skipped", reason: "the webhook was deleted during the attempt" };
-    }
-    const disabled = !succeeded && webhook !== undefined && !webhook.active;
-    const retryInMs =
-      succeeded || disabled || webhook === undefined
-        ? null
-        : nextAttemptDelay(settings, attempt.attempt);
-    const nextAt = retryInMs === null ? null : new Date(Date.now() + retryInMs);
-    await trx
-      .insertInto("webhook_deliveries")
-      .values({
-        account_id: attempt.accountId,
-        webhook_id: attempt.webhookId,
-        event_id: attempt.eventId,
-        attempt: attempt.attempt,
-        status_code: outcome.status,
-        succeeded,
-        error,
-        response_ms: outcome.ms,
-        response_body: outcome.body,
-        next_attempt_at: nextAt,
-      })
-      .execute();
-    if (nextAt !== null) {
-      const next: DeliveryPayload = {
-        webhookId: attempt.webhookId,
-        eventId: attempt.eventId,
-        attempt: attempt.attempt + 1,
-      };
-      await sql`select graphile_worker.add_job(${DELIVER_WEBHOOK_TASK},
-        ${JSON.stringify(next)}::json, max_attempts => 1, run_at => ${nextAt}::timestamptz)`.execute(
-        trx,
-      );
-    }
-    if (disabled)
-      deps.log.warn(
-        { webhookId: attempt.webhookId },
-        "webhook disabled: its deliveries failed for a day",
-      );
-    return { kind: "attempted", succeeded, retryInMs, disabled };
-  });
+  try {
+    return await deps.db.transaction().execute(async (trx) => {
+      let retryInMs: number | null = null;
+      let disabled = false;
+      if (succeeded) {
+        // A success clears the failure state. Only a failing webhook's row is written (and
+        // locked): the deliveries of a healthy webhook do not queue behind one another.
+        await trx
+          .updateTable("webhooks")
+          .set({ failing_since: null })
+          .where("account_id", "=", attempt.accountId)
+          .where("id", "=", attempt.webhookId)
+          .where("failing_since", "is not", null)
+          .execute();
+      } else {
+        const webhook = await failed(trx, attempt, settings, error ?? "");
+        // Turned off meanwhile (by a client, or by this failure): no retry.
+        disabled = webhook !== undefined && !webhook.active;
+        if (webhook?.active) retryInMs = nextAttemptDelay(settings, attempt.attempt);
+      }
+      const nextAt = retryInMs === null ? null : new Date(Date.now() + retryInMs);
+      await trx
+        .insertInto("webhook_deliveries")
+        .values({
+          account_id: attempt.accountId,
+          webhook_id: attempt.webhookId,
+          event_id: attempt.eventId,
+          attempt: attempt.attempt,
+          status_code: outcome.status,
+          succeeded,
+          error,
+          response_ms: outcome.ms,
+          response_body: outcome.body,
+          next_attempt_at: nextAt,
+        })
+        .execute();
+      if (nextAt !== null) {
+        const next: DeliveryPayload = {
+          webhookId: attempt.webhookId,
+          eventId: attempt.eventId,
+          attempt: attempt.attempt + 1,
+        };
+        await sql`select graphile_worker.add_job(${DELIVER_WEBHOOK_TASK},
+          ${JSON.stringify(next)}::json, max_attempts => 1, run_at => ${nextAt}::timestamptz)`.execute(
+          trx,
+        );
+      }
+      if (disabled)
+        deps.log.warn(
+          { webhookId: attempt.webhookId },
+          "webhook disabled: its deliveries failed for a day",
+        );
+      const result: AttemptResult = { kind: "attempted", succeeded, retryInMs, disabled };
+      return result;
+    });
+  } catch (caught) {
+    // The webhook was deleted while the request ran: its attempts went with it.
+    if ((caught as { code?: string }).code === "23503")
+      return { kind: "skipped", reason: "the webhook was deleted during the attempt" };
+    throw caught;
+  }
 }

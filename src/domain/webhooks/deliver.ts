@@ -2,7 +2,7 @@ import { sql, type Transaction } from "kysely";
 import type { DB } from "../../db/database.js";
 import type { Database } from "../../db/types.js";
 import type { Logger } from "../../log.js";
-import { DELIVER_WEBHOOK_TASK, type DeliveryPayload } from "./events.js";
+import { DELIVER_WEBHOOK_TASK, DELIVERY_JOB_ATTEMPTS, type DeliveryPayload } from "./events.js";
 import { delivered, nextAttemptDelay } from "./retry.js";
 import { type SendOutcome, send } from "./send.js";
 import type { WebhookSettings } from "./settings.js";
@@ -183,7 +183,7 @@ async function record(
           attempt: attempt.attempt + 1,
         };
         await sql`select graphile_worker.add_job(${DELIVER_WEBHOOK_TASK},
-          ${JSON.stringify(next)}::json, max_attempts => 1, run_at => ${nextAt}::timestamptz)`.execute(
+          ${JSON.stringify(next)}::json, max_attempts => ${DELIVERY_JOB_ATTEMPTS}::int, run_at => ${nextAt}::timestamptz)`.execute(
           trx,
         );
       }

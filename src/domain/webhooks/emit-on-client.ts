@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { DELIVER_WEBHOOK_TASK, type EventType } from "./events.js";
+import { DELIVER_WEBHOOK_TASK, DELIVERY_JOB_ATTEMPTS, type EventType } from "./events.js";
 
 // emitEvent for code that holds a raw connection in a transaction (the import's merge): the same
 // event and the same jobs, in one statement, committed with the caller's change.
@@ -25,9 +25,16 @@ export async function emitEventOn(
          'identifier', $5::text,
          'payload', json_build_object('webhookId', listening.id::text, 'eventId', event.id::text,
            'attempt', 1),
-         'max_attempts', 1))
+         'max_attempts', $6::int))
        from event cross join listening
      ))`,
-    [account.accountId, account.sandbox, type, JSON.stringify(data), DELIVER_WEBHOOK_TASK],
+    [
+      account.accountId,
+      account.sandbox,
+      type,
+      JSON.stringify(data),
+      DELIVER_WEBHOOK_TASK,
+      DELIVERY_JOB_ATTEMPTS,
+    ],
   );
 }

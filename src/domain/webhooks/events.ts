@@ -17,6 +17,13 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 export const DELIVER_WEBHOOK_TASK = "deliver-webhook";
 
+/**
+ * graphile-worker's tries of one delivery attempt. A job that recorded its attempt (success or
+ * failure) ends there; one that threw before recording (the database unreachable) is tried again,
+ * so a receiver may see that attempt twice, with the same Botbat-Delivery id.
+ */
+export const DELIVERY_JOB_ATTEMPTS = 3;
+
 /** What a delivery job carries: the webhook, the event, and which attempt this is (1 = first). */
 export interface DeliveryPayload {
   webhookId: string;
@@ -53,14 +60,13 @@ export async function emitEvents(
     eventId: row.event_id,
     attempt: 1,
   }));
-  // Retries are the delivery's own (its backoff spans hours): the job runs once per attempt.
+  // Retries are the delivery's own (its backoff spans hours): graphile-worker's attempts only
+  // cover a job that could not record its attempt (the database was unreachable).
   await ctx.jobs.addMany(
     db,
     DELIVER_WEBHOOK_TASK,
     payloads as unknown as Record<string, unknown>[],
-    {
-      maxAttempts: 1,
-    },
+    { maxAttempts: DELIVERY_JOB_ATTEMPTS },
   );
 }
 

@@ -2,8 +2,9 @@ import { type Kysely, sql } from "kysely";
 
 // botbat's fuzzy contact search (GET /v1/contacts/search): one text per subscriber made of its
 // name, email and the digits of its phone, searched by trigram word similarity (pg_trgm), with a
-// GIN index that starts with account_id (btree_gin) like every tenant index. Both extensions are
-// trusted: a database owner without superuser may create them.
+// GIN index that starts with account_id (btree_gin) like every tenant index; and the sound of
+// its first and last names (fuzzystrmatch's double metaphone) in two btree indexes. The three
+// extensions are trusted: a database owner without superuser may create them.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -26,11 +27,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       account_id,
       contact_search_text(first_name, last_name, email, phone) gin_trgm_ops
     );
+
+    -- Names by their sound (double metaphone): "jon smyth" sounds like "john smith". A loose
+    -- trigram match finds the same people only among tens of thousands of common names.
+    create extension if not exists fuzzystrmatch;
+    create index subscribers_first_sound on subscribers (
+      account_id, dmetaphone(coalesce(first_name, ''))
+    );
+    create index subscribers_last_sound on subscribers (
+      account_id, dmetaphone(coalesce(last_name, '')), dmetaphone(coalesce(first_name, ''))
+    );
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
+    drop index if exists subscribers_last_sound;
+    drop index if exists subscribers_first_sound;
     drop index if exists subscribers_search;
     drop function if exists contact_search_text(text, text, text, text);
   `.execute(db);

@@ -1,35 +1,53 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Context } from "../context.js";
 import type { ContactRow } from "./keyset.js";
 
-// Fuzzy search of contacts across name, email and phone (botbat's /v1/contacts/search), by
-// pg_trgm's word similarity between the query and contact_search_text(first_name, last_name,
-// email, phone) (migration 0012: "first last email phone-digits", lower case), whose GIN index
-// starts with account_id. Word similarity asks how well the query matches some stretch of the
-// text, so "jon smyth" finds "john smith john.smith@example.com 14155550100", and a query
-// that is a phone number (digits, spaces, + ( ) . - /) is compared by its digits alone.
+// Fuzzy search of contacts across name, email and phone (botbat's /v1/contacts/search). Two
+// ways find candidates, each through an index that starts with account_id (migration 0012):
+//
+// - a query of words (letters, spaces, ' and -) is a name: contacts whose first and last names
+//   sound like its first and last words (either order), or, for one word, whose first or last
+//   name sounds like it (fuzzystrmatch's double metaphone: "jon smyth" sounds like "john smith");
+// - a query of anything else (an email, a phone), or a name that sounds like fewer than
+//   FEW_BY_SOUND contacts, is compared by pg_trgm's word similarity with
+//   contact_search_text(first, last, email, phone) ("first last email phone-digits", lower
+//   case). A phone-like query (digits, spaces, + ( ) . - /) is compared by its digits alone.
+//
+// Candidates are ranked by how alike the query and the contact are: the greater of the word
+// similarity to that text and the similarity to the full name. A loose trigram threshold
+// ("jon smyth" ~ "john smith" is 0.31) matched 20,000 of 1,000,000 contacts with common names
+// and took 0.5–2 s to rank; the names' sounds find the same people among a handful of rows.
 
 /**
- * The least word similarity of a match (shared trigrams over all trigrams of the query and the
- * best stretch of the text): "jon smyth" ~ "john smith …" is 0.31, "jon smyth" ~ "mary jones …"
- * 0.23. pg_trgm's own default for similarity.
+ * The least word similarity of a trigram match, per kind of query. Looser thresholds matched
+ * hundreds of "Michael …" for "michael michford" and cost 100-300 ms at 1,000,000 contacts; a
+ * phone's digits keep 0.6 so that "+1 212-555-0199" meets "(212) 555-0199" (0.64).
  */
-export const SEARCH_THRESHOLD = 0.3;
+export const THRESHOLDS: Readonly<Record<QueryKind, number>> = {
+  words: 0.75,
+  phone: 0.6,
+  other: 0.7,
+};
+/** Below this many contacts found by sound, trigram matches are added (typos that change sound). */
+export const FEW_BY_SOUND = 100;
 /**
- * Matches considered per query: ranking takes the best of these, and `total` counts at most
- * this many. A query as loose as two letters matches most of a big account; reading and
- * ranking all of it would take seconds, and nobody pages through 10,000 fuzzy matches.
+ * Candidates taken per way: ranking takes the best of these, and `total` counts at most twice
+ * this many. "john" sounds like 2 % of an account; nobody pages through thousands of Johns.
  */
-export const MAX_CANDIDATES = 10_000;
+export const MAX_CANDIDATES = 1_000;
 
 const PHONE_LIKE = /^[\d\s+().\-/]+$/;
+const WORDS = /^[\p{L}\s'-]+$/u;
 
-/** What the query is compared with: a phone-like query's digits; anything else in lower case. */
-export function searchText(query: string): string {
+export type QueryKind = "words" | "phone" | "other";
+
+/** What the query is compared with, and what kind of query it is. */
+export function searchText(query: string): { text: string; kind: QueryKind } {
   const trimmed = query.trim();
   const digits = trimmed.replace(/\D/g, "");
-  if (PHONE_LIKE.test(trimmed) && digits.length >= 3) return digits;
-  return trimmed.toLowerCase();
+  if (PHONE_LIKE.test(trimmed) && digits.length >= 3) return { text: digits, kind: "phone" };
+  const text = trimmed.toLowerCase().replace(/\s+/g, " ");
+  return { text, kind: WORDS.test(text) ? "words" : "other" };
 }
 
 export interface SearchPosition {
@@ -46,31 +64,60 @@ export interface SearchPage {
   total: number;
 }
 
+const FIRST = sql`dmetaphone(coalesce(s.first_name, ''))`;
+const LAST = sql`dmetaphone(coalesce(s.last_name, ''))`;
+const DOC = sql`contact_search_text(s.first_name, s.last_name, s.email, s.phone)`;
+const NAME = sql`lower(coalesce(s.first_name, '') || ' ' || coalesce(s.last_name, ''))`;
+
+/** Contacts whose names sound like the query's words (see the top of this file). */
+function soundsLike(text: string): RawBuilder<boolean> {
+  const words = text.split(/[\s-]+/).filter((word) => /\p{L}/u.test(word));
+  const [first] = words;
+  const last = words.at(-1) ?? first;
+  if (words.length <= 1)
+    return sql<boolean>`(${FIRST} = dmetaphone(${first}) or ${LAST} = dmetaphone(${first}))`;
+  return sql<boolean>`((${FIRST} = dmetaphone(${first}) and ${LAST} = dmetaphone(${last}))
+    or (${FIRST} = dmetaphone(${last}) and ${LAST} = dmetaphone(${first})))`;
+}
+
 export async function searchContacts(
   ctx: Context,
   query: string,
   page: { after?: SearchPosition; limit: number },
 ): Promise<SearchPage> {
-  const text = searchText(query);
+  const { text, kind } = searchText(query);
   const accountId = ctx.account.id;
   const after = page.after
     ? sql`and (m.score < ${page.after.score}::real
           or (m.score = ${page.after.score}::real and m.id > ${page.after.id}::bigint))`
     : sql``;
+  const byWords = kind === "words";
+  const bySound = byWords
+    ? sql`select s.id from subscribers s
+        where s.account_id = ${accountId} and ${soundsLike(text)} limit ${MAX_CANDIDATES}`
+    : sql`select null::bigint as id where false`;
+  // A name's trigram matches are only looked for when its sound found few contacts: the
+  // condition is a one-time filter, so the index is not even read otherwise.
+  const fewBySound = byWords ? sql`and (select count(*) from by_sound) < ${FEW_BY_SOUND}` : sql``;
+  const threshold = THRESHOLDS[kind];
   return ctx.db.transaction().execute(async (trx) => {
     // The operator <% takes its threshold from this setting, for this transaction only.
-    await sql`select set_config('pg_trgm.word_similarity_threshold', ${String(SEARCH_THRESHOLD)}, true)`.execute(
+    await sql`select set_config('pg_trgm.word_similarity_threshold', ${String(threshold)}, true)`.execute(
       trx,
     );
     const { rows } = await sql<ScoredContact & { total: string }>`
-      with matches as materialized (
-        select s.id,
-          word_similarity(${text}, contact_search_text(s.first_name, s.last_name, s.email, s.phone)) as score
-        from subscribers s
-        where s.account_id = ${accountId}
-          and ${text} <% contact_search_text(s.first_name, s.last_name, s.email, s.phone)
+      with by_sound as materialized (${bySound}),
+      by_trigrams as materialized (
+        select s.id from subscribers s
+        where s.account_id = ${accountId} and ${text} <% ${DOC} ${fewBySound}
         limit ${MAX_CANDIDATES}
-      ), page as (
+      ),
+      matches as materialized (
+        select s.id, greatest(word_similarity(${text}, ${DOC}), similarity(${text}, ${NAME})) as score
+        from (select id from by_sound union select id from by_trigrams) c
+        join subscribers s on s.account_id = ${accountId} and s.id = c.id
+      ),
+      page as (
         select m.id, m.score from matches m
         where true ${after}
         order by m.score desc, m.id

@@ -68,6 +68,13 @@ describe("GET /v1/contacts/search", () => {
 
     const john = await search("john smith");
     expect(john.body.data[0].name).toBe("John Smith");
+    // Either order, and one word: a first or last name that sounds like it.
+    expect((await search("smyth jon")).body.data.map((contact) => contact.name)).toContain(
+      "John Smith",
+    );
+    const smyth = (await search("smyth")).body.data.map((contact) => contact.name);
+    expect(smyth).toEqual(expect.arrayContaining(["John Smith", "Jon Smyth"]));
+    expect(smyth).not.toContain("Peter Parker");
   });
 
   it("matches emails and phones, a phone ignoring punctuation either way", async () => {

@@ -5,7 +5,7 @@ import { createDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { openDatabaseServer } from "./db/open.js";
 import { createDefaultAccountIfEmpty } from "./domain/accounts/accounts.js";
-import { configureWebhooks } from "./domain/webhooks/settings.js";
+import { configureWebhooks, settingsFromConfig } from "./domain/webhooks/settings.js";
 import { createApp } from "./http/app.js";
 import { serveApp } from "./http/serve.js";
 import { jobs } from "./jobs/queue.js";
@@ -94,11 +94,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     started.length = 0;
   };
 
-  configureWebhooks({
-    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
-    timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
-    retryDelaysMs: config.WEBHOOK_RETRY_SECONDS.map((seconds) => seconds * 1000),
-  });
+  configureWebhooks(settingsFromConfig(config));
   try {
     const server = await openDatabaseServer(config, log);
     started.push({ name: "database server", stop: server.stop });

@@ -2,6 +2,7 @@ import { loadConfigOrExit } from "../config.js";
 import { createDatabase } from "../db/database.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { openDatabaseServer } from "../db/open.js";
+import { configureWebhooks, settingsFromConfig } from "../domain/webhooks/settings.js";
 import { createLogger } from "../log.js";
 import { createMailer } from "../mail/mailer.js";
 import { installJobQueue, startWorker } from "./worker.js";
@@ -13,6 +14,7 @@ import { installJobQueue, startWorker } from "./worker.js";
 const config = loadConfigOrExit();
 
 const log = createLogger(config.LOG_LEVEL);
+configureWebhooks(settingsFromConfig(config));
 
 const STOP_LIMIT_MS = 25_000;
 

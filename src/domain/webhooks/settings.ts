@@ -39,3 +39,16 @@ export function webhookSettings(): WebhookSettings {
 export function configureWebhooks(settings: Partial<WebhookSettings>): void {
   current = { ...DEFAULT_WEBHOOK_SETTINGS, ...settings };
 }
+
+/** The settings the configuration gives (src/config.ts's WEBHOOK_* variables). */
+export function settingsFromConfig(config: {
+  WEBHOOK_ALLOW_PRIVATE: boolean;
+  WEBHOOK_TIMEOUT_SECONDS: number;
+  WEBHOOK_RETRY_SECONDS: readonly number[];
+}): Partial<WebhookSettings> {
+  return {
+    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+    timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+    retryDelaysMs: config.WEBHOOK_RETRY_SECONDS.map((seconds) => seconds * 1000),
+  };
+}

@@ -146,7 +146,7 @@ describe("a delivery", () => {
 
   it("retries a 500: two attempts recorded, the same delivery id, then success", async () => {
     const target = await receiver((n) =>
-      n === 0 ? { status: 500, body: "database down" } : { status: 200, body: "thanks" },
+      n === 0 ? { status: 500, body: "database\u0000 down" } : { status: 200, body: "thanks" },
     );
     const { key, webhook: hook } = await withWebhook(target.url);
     await createContact(key, "retry@example.com");

@@ -65,7 +65,11 @@ export function send(request: SendRequest): Promise<SendOutcome> {
       const chunks: Buffer[] = [];
       let size = 0;
       const done = () => {
-        const body = Buffer.concat(chunks).subarray(0, RESPONSE_BYTES).toString("utf8");
+        // As text Postgres can store: no NUL (a cut multi-byte character becomes U+FFFD).
+        const body = Buffer.concat(chunks)
+          .subarray(0, RESPONSE_BYTES)
+          .toString("utf8")
+          .replaceAll("\0", "");
         finish({ status: res.statusCode ?? null, error: null, body });
         res.destroy();
       };

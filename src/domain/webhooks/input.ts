@@ -29,7 +29,9 @@ export async function checkWebhook(
   const issues: Issue[] = [];
   const url = input.url.trim();
   const form = url.length > MAX_URL_LENGTH ? `may be at most ${MAX_URL_LENGTH} characters` : null;
-  const problem = form ?? urlFormProblem(url);
+  const hasControl = [...url].some((char) => char < " " || char === "\u007f");
+  const control = hasControl ? "must not contain control characters" : null;
+  const problem = form ?? control ?? urlFormProblem(url);
   if (problem) issues.push({ path: ["url"], message: problem });
   else {
     const host = await hostProblem(new URL(url), webhookSettings().allowPrivate);
@@ -49,7 +51,10 @@ export async function checkWebhook(
   });
 
   const description = input.description?.trim() || null;
-  if (description !== null && description.length > MAX_DESCRIPTION_LENGTH)
+  // Postgres text cannot hold NUL: refused here rather than failing the write.
+  if (description?.includes("\u0000"))
+    issues.push({ path: ["description"], message: "must not contain NUL characters" });
+  else if (description !== null && description.length > MAX_DESCRIPTION_LENGTH)
     issues.push({
       path: ["description"],
       message: `may be at most ${MAX_DESCRIPTION_LENGTH} characters`,

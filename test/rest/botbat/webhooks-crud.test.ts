@@ -187,6 +187,8 @@ describe("refusals change nothing", () => {
         { url: PUBLIC_URL, events: ["contact.created"], description: "x".repeat(501) },
         ["description"],
       ],
+      [{ url: PUBLIC_URL, events: ["contact.created"], description: "a\u0000b" }, ["description"]],
+      [{ url: `${PUBLIC_URL}\u0000x`, events: ["contact.created"] }, ["url"]],
     ];
     for (const [body, fields] of cases) {
       const answer = await call(key, "POST", "/v1/webhooks", body);

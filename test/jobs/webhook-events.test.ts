@@ -1,6 +1,7 @@
 import type { Runner } from "graphile-worker";
 import { sql } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { issueKey } from "../../src/domain/accounts/keys.js";
 import { emitEvent } from "../../src/domain/webhooks/events.js";
 import { configureWebhooks } from "../../src/domain/webhooks/settings.js";
 import { jobs } from "../../src/jobs/queue.js";
@@ -200,4 +201,50 @@ it("a change that rolls back emits nothing: no event, no job, no delivery", asyn
     .execute();
   expect(stored).toEqual([{ type: "contact.created" }]);
   expect(events()).toHaveLength(1);
+});
+
+it("a sandbox key's changes reach only sandbox webhooks, a live key's only live ones", async () => {
+  const { id, sid, key } = await gateway.account();
+  const sandboxKey = (
+    await issueKey(gateway.database.db, id, {
+      scopes: ["webhooks:write", "contacts:write"],
+      sandbox: true,
+    })
+  ).secret;
+  const register = async (bearer: string, path: string) => {
+    const answer = await fetch(`${gateway.url}/v1/webhooks`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: `${target.url}${path}`, events: ["contact.created"] }),
+    });
+    expect(answer.status).toBe(201);
+    return ((await answer.json()) as { sandbox: boolean }).sandbox;
+  };
+  expect(await register(key, `/${sid}/live`)).toBe(false);
+  expect(await register(sandboxKey, `/${sid}/sandbox`)).toBe(true);
+  const create = async (bearer: string, email: string) => {
+    const answer = await fetch(`${gateway.url}/v1/contacts`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+      body: JSON.stringify({ email }),
+    });
+    expect(answer.status).toBe(201);
+  };
+  await create(sandboxKey, "sandboxed@example.com");
+  await create(key, "live@example.com");
+  const emailsAt = (path: string) =>
+    target.received
+      .filter((request) => request.path === path)
+      .map((request) => (JSON.parse(request.body) as Event).data.contact?.email);
+  await waitFor(
+    () => emailsAt(`/${sid}/live`).length + emailsAt(`/${sid}/sandbox`).length >= 2,
+    "both deliveries",
+  );
+  await waitFor(async () => {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs
+      where task_identifier = 'deliver-webhook'`.execute(gateway.database.db);
+    return rows[0]?.n === 0;
+  }, "no jobs left");
+  expect(emailsAt(`/${sid}/live`)).toEqual(["live@example.com"]);
+  expect(emailsAt(`/${sid}/sandbox`)).toEqual(["sandboxed@example.com"]);
 });

@@ -316,6 +316,16 @@ export async function benchContacts(options: ContactsBenchOptions): Promise<Cont
     figures.push(await load({ ...common, name: "GET /v1/contacts/{id}", next: get }));
     figures.push(await load({ ...common, name: "POST /v1/contacts", next: create }));
     figures.push(await load({ ...common, name: "GET /v1/contacts/search?q=", next: search }));
+    // One client at a time: the latency of a search itself, without queueing behind nine others
+    // on two cores.
+    figures.push(
+      await load({
+        ...common,
+        connections: 1,
+        name: "GET /v1/contacts/search?q= (1 connection)",
+        next: search,
+      }),
+    );
     await db.destroy();
     return { contacts: options.contacts, seedMs, indexMs, figures, searchPlan, searchSql };
   } finally {

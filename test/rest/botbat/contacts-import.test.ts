@@ -213,6 +213,19 @@ describe("POST /v1/contacts/import", () => {
       { email: "sand1@example.com", sandbox: true },
       { email: "sand2@example.com", sandbox: true },
     ]);
+    // Over 100 rows, the merge takes its bulk path (another statement): sandbox there too.
+    const rowsOfBulk = Array.from({ length: 150 }, (_, i) => `bulk${i}@example.com`);
+    const bulk = await upload(sandbox, { file: csv(["email", ...rowsOfBulk].join("\n")) });
+    expect(bulk.status).toBe(202);
+    expect(await polled(bulk.location ?? "")).toMatchObject({ status: "completed", created: 150 });
+    const flags = await gateway.database.db
+      .selectFrom("subscribers")
+      .select((eb) => eb.fn.countAll<string>().as("count"))
+      .where("account_id", "=", accountId)
+      .where("email", "like", "bulk%")
+      .where("sandbox", "=", true)
+      .executeTakeFirstOrThrow();
+    expect(Number(flags.count)).toBe(150);
     const created = await botbat(gateway, sandbox).post<{ sandbox: boolean }>("/v1/contacts", {
       email: "sand3@example.com",
     });

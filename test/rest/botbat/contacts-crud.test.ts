@@ -310,3 +310,32 @@ describe("DELETE /v1/contacts/{id}", () => {
     expect((await api.del(`/v1/contacts/${created.body.id}`)).status).toBe(404);
   });
 });
+
+describe("the reference", () => {
+  it("shows every Contacts endpoint in /openapi.json, from the schemas that validate them", async () => {
+    const response = await fetch(`${gateway.url}/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>>;
+      components: {
+        schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+      };
+    };
+    expect(Object.keys(document.paths["/v1/contacts"]).sort()).toEqual(["get", "post"]);
+    expect(Object.keys(document.paths["/v1/contacts/{id}"]).sort()).toEqual([
+      "delete",
+      "get",
+      "put",
+    ]);
+    expect(Object.keys(document.paths["/v1/contacts/search"])).toEqual(["get"]);
+    expect(Object.keys(document.paths["/v1/contacts/import"])).toEqual(["post"]);
+    expect(Object.keys(document.paths["/v1/contacts/import/{id}"])).toEqual(["get"]);
+    expect(
+      Object.keys(document.paths["/v1/contacts/import"].post.requestBody?.content ?? {}),
+    ).toEqual(["multipart/form-data"]);
+    expect(document.components.schemas.ContactInput.required).toEqual(["email"]);
+    expect(Object.keys(document.components.schemas.Contact.properties ?? {})).toContain(
+      "properties",
+    );
+  });
+});

@@ -44,6 +44,8 @@ describe("connections", () => {
       "Query.lists",
       "Query.subscribers",
       "Query.tags",
+      "Query.webhooks",
+      "Webhook.deliveries",
     ]);
   });
 
@@ -75,6 +77,8 @@ describe("connections", () => {
       "Query.lists": { scope: "lists:read" },
       "Query.subscribers": { scope: "subscribers:read" },
       "Query.tags": { scope: "tags:read" },
+      "Query.webhooks": { scope: "webhooks:read" },
+      "Webhook.deliveries": { scope: "webhooks:read" },
     });
   });
 });

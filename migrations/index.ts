@@ -9,9 +9,7 @@ import * as importRowColumns from "./0007_import_row_columns.js";
 import * as botbatPlatform from "./0008_botbat_platform.js";
 import * as webhooks from "./0009_webhooks.js";
 import * as webhookDeliveries from "./0010_webhook_deliveries.js";
-import * as idempotencyHeaders from "./0011_idempotency_headers.js";
-import * as rateLimitsUnlogged from "./0011_rate_limits_unlogged.js";
-import * as contactSearch from "./0012_contact_search.js";
+import * as contactSearch from "./0011_contact_search.js";
 
 // Every migration, in order. Imported statically so that tsx, vitest and a bundler all load
 // them the same way. A landed migration is never edited: add a new file and list it here.
@@ -26,7 +24,5 @@ export const migrations: Record<string, Migration> = {
   "0008_botbat_platform": botbatPlatform,
   "0009_webhooks": webhooks,
   "0010_webhook_deliveries": webhookDeliveries,
-  "0011_idempotency_headers": idempotencyHeaders,
-  "0011_rate_limits_unlogged": rateLimitsUnlogged,
-  "0012_contact_search": contactSearch,
+  "0011_contact_search": contactSearch,
 };

@@ -294,7 +294,7 @@ export interface IdempotencyKeysTable {
   status_code: number | null;
   response_body: string | null;
   response_type: string | null;
-  /** Headers of the answer its replay carries too, e.g. Location (0011). */
+  /** Headers of the answer its replay carries too, e.g. Location (0008). */
   response_headers: StoredHeaders | null;
   created_at: CreatedAt;
   finished_at: Timestamp | null;

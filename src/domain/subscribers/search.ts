@@ -3,7 +3,7 @@ import type { Context } from "../context.js";
 import type { ContactRow } from "./keyset.js";
 
 // Fuzzy search of contacts across name, email and phone (botbat's /v1/contacts/search). Two
-// ways find candidates, each through an index that starts with account_id (migration 0012):
+// ways find candidates, each through an index that starts with account_id (migration 0011):
 //
 // - a query of words (letters, spaces, ' and -) is a name: contacts whose first and last names
 //   sound like its first and last words (either order), or, for one word, whose first or last

@@ -1,13 +1,14 @@
 import type { Transaction } from "kysely";
 import type { Database, SubscriberRow, SubscriberStatus, TagRow } from "../../db/types.js";
-import { type Context, isSandbox } from "../context.js";
-import { Conflict, NotFound, Validation, violatedUniqueIndex } from "../errors.js";
+import type { Context } from "../context.js";
+import { Validation } from "../errors.js";
 import { resolveProperties } from "../fields/properties.js";
 import { checkTagNames, findOrCreateTags } from "../tags/by-name.js";
 import { attachTags } from "../tags/tagging.js";
 import { emitEvent } from "../webhooks/events.js";
 import { contactEventData } from "../webhooks/payloads.js";
 import { checkSubscriber } from "./input.js";
+import { insertSubscriberRow, lockSubscriber, setSubscriberColumns } from "./rows.js";
 
 // A subscriber written whole, with its tags by name and its custom values by field name, in
 // one transaction (what botbat's POST and PUT /v1/contacts send): a refused write leaves no
@@ -30,11 +31,6 @@ export interface ContactInput {
 export interface WrittenContact {
   subscriber: SubscriberRow;
   tags: TagRow[];
-}
-
-function duplicateEmail(error: unknown, email: string): Conflict | null {
-  if (violatedUniqueIndex(error) !== "subscribers_email") return null;
-  return new Conflict(`a contact with email ${email} already exists`);
 }
 
 /** The columns the input sets, or every problem with it (tags and properties included). */
@@ -68,17 +64,7 @@ async function check(
 export async function createContact(ctx: Context, input: ContactInput): Promise<WrittenContact> {
   return ctx.db.transaction().execute(async (trx) => {
     const { columns, tagNames } = await check(ctx, trx, input, null);
-    const email = columns.email as string;
-    let subscriber: SubscriberRow;
-    try {
-      subscriber = await trx
-        .insertInto("subscribers")
-        .values({ ...columns, email, account_id: ctx.account.id, sandbox: isSandbox(ctx) })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    } catch (error) {
-      throw duplicateEmail(error, email) ?? error;
-    }
+    const subscriber = await insertSubscriberRow(trx, ctx, columns);
     const tags = await findOrCreateTags(ctx, trx, tagNames);
     await attachTags(trx, ctx.account.id, subscriber.id, tags);
     await emitEvent(trx, ctx, "contact.created", contactEventData(subscriber));
@@ -97,28 +83,9 @@ export async function replaceContact(
   input: ContactInput,
 ): Promise<WrittenContact> {
   return ctx.db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom("subscribers")
-      .select(["id"])
-      .where("account_id", "=", ctx.account.id)
-      .where("public_id", "=", publicId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!current) throw new NotFound("Subscriber", publicId);
+    const current = await lockSubscriber(trx, ctx, publicId);
     const { columns, tagNames } = await check(ctx, trx, input, { custom_values: {} });
-    const email = columns.email as string;
-    let subscriber: SubscriberRow;
-    try {
-      subscriber = await trx
-        .updateTable("subscribers")
-        .set({ ...columns, updated_at: new Date() })
-        .where("account_id", "=", ctx.account.id)
-        .where("id", "=", current.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    } catch (error) {
-      throw duplicateEmail(error, email) ?? error;
-    }
+    const subscriber = await setSubscriberColumns(trx, ctx, current.id, columns);
     const tags = await findOrCreateTags(ctx, trx, tagNames);
     let untag = trx
       .deleteFrom("subscriber_tags")

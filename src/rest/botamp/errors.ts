@@ -1,7 +1,12 @@
 import type { Context as HonoContext } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { type Issue, unmapped } from "../../domain/errors.js";
+import {
+  type CodedErrorBody,
+  type CodedErrorOptions,
+  CodedRefusal,
+  codedError,
+} from "../kit/coded-error.js";
 import type { ErrorMapper } from "../kit/errors.js";
 import { describeProblems, type InputProblem } from "../kit/pairs.js";
 
@@ -9,38 +14,13 @@ import { describeProblems, type InputProblem } from "../kit/pairs.js";
 // 401. Every error here is `{"error":{"code","message","details"?}}` (see README.md), answered
 // by one mapper: botamp's own refusals, zod's, every domain error, and the unexpected (500).
 
-export interface BotampErrorBody {
-  error: { code: string; message: string; details?: InputProblem[] };
-}
+export type BotampErrorBody = CodedErrorBody;
+export type BotampErrorOptions = CodedErrorOptions;
 
-export interface BotampErrorOptions {
-  details?: InputProblem[];
-  headers?: Record<string, string>;
-}
-
-export function botampError(
-  c: HonoContext,
-  status: ContentfulStatusCode,
-  code: string,
-  message: string,
-  options: BotampErrorOptions = {},
-): Response {
-  const body: BotampErrorBody = { error: { code, message } };
-  if (options.details && options.details.length > 0) body.error.details = options.details;
-  return c.json(body, status, options.headers);
-}
+export const botampError = codedError<string>;
 
 /** A refusal of botamp's own (a body that is not JSON, text that cannot be stored), thrown. */
-export class BotampRefusal extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
-    message: string,
-    readonly options: BotampErrorOptions = {},
-  ) {
-    super(message);
-  }
-}
+export class BotampRefusal extends CodedRefusal {}
 
 /** 400 `invalid_request`, one detail per problem. */
 export function invalidRequest(details: InputProblem[]): BotampRefusal {

@@ -1,9 +1,15 @@
 import type { Context as HonoContext } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { type Issue, unmapped } from "../../domain/errors.js";
+import {
+  type CodedErrorBody,
+  type CodedErrorOptions,
+  CodedRefusal,
+  codedError,
+} from "../kit/coded-error.js";
 import type { ErrorMapper } from "../kit/errors.js";
+import type { InputProblem } from "../kit/pairs.js";
 
 // The document's error table, exactly: `{"error":{"code","message","details"?}}` with 400
 // invalid_request, 401 unauthorized, 403 forbidden, 404 not_found, 409 conflict, 422
@@ -22,43 +28,15 @@ export type BotbatCode =
   | "internal_error";
 
 /** One bad field: where it is in the request (`email`, `properties.plan`, `tags[2]`) and why. */
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+export type FieldProblem = InputProblem;
 
-export interface BotbatErrorBody {
-  error: { code: BotbatCode; message: string; details?: FieldProblem[] };
-}
+export type BotbatErrorBody = CodedErrorBody<BotbatCode>;
+export type BotbatErrorOptions = CodedErrorOptions;
 
-export interface BotbatErrorOptions {
-  details?: FieldProblem[];
-  headers?: Record<string, string>;
-}
-
-export function botbatError(
-  c: HonoContext,
-  status: ContentfulStatusCode,
-  code: BotbatCode,
-  message: string,
-  options: BotbatErrorOptions = {},
-): Response {
-  const body: BotbatErrorBody = { error: { code, message } };
-  if (options.details && options.details.length > 0) body.error.details = options.details;
-  return c.json(body, status, options.headers);
-}
+export const botbatError = codedError<BotbatCode>;
 
 /** A refusal of botbat's own (a bad cursor, a body that is not JSON), thrown by a handler. */
-export class BotbatRefusal extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: BotbatCode,
-    message: string,
-    readonly options: BotbatErrorOptions = {},
-  ) {
-    super(message);
-  }
-}
+export class BotbatRefusal extends CodedRefusal<BotbatCode> {}
 
 /** 400 `invalid_request`: the request cannot be read (malformed body, bad cursor). */
 export function invalidRequest(message: string): BotbatRefusal {

@@ -198,8 +198,9 @@ async function execute(
       tagIds: imp.tag_ids,
       rowTags: staged.layout.standard.tags !== -1,
       sandbox: imp.sandbox,
+      // A sandbox key's import sends nothing out, its report included.
       notify:
-        imp.notify_email === null
+        imp.notify_email === null || imp.sandbox
           ? null
           : {
               to: imp.notify_email,
@@ -303,7 +304,7 @@ async function markFailed(db: DB, importId: string, failure: string): Promise<Im
       .returningAll()
       .executeTakeFirst();
     if (!row) return findImport(trx, importId);
-    if (row.notify_email !== null)
+    if (row.notify_email !== null && !row.sandbox)
       await queueMailIn(trx, failedReport(row.notify_email, row, failure));
     await trx
       .deleteFrom("import_chunks")

@@ -158,6 +158,32 @@ describe("createImportFromRows", () => {
     expect(mail.text).toContain("row 5, (no email): email is missing");
   });
 
+  it("mails no report for a sandbox key's import (nothing it causes leaves the system)", async () => {
+    const live = await context("sandbox-report");
+    const sandbox: Context = {
+      ...live,
+      key: { id: "0", publicId: "sandbox", scopes: ["admin"], sandbox: true },
+    };
+    const sent = smtp.received.length;
+    const quiet = await createImportFromRows(sandbox, {
+      source: "test",
+      notifyEmail: "sandbox-report@example.com",
+      rows: [{ email: "sandbox-row@example.com" }],
+    });
+    expect(await finished(quiet.id)).toMatchObject({ status: "completed", created: 1 });
+    // A live import after it mails its report: the only mail since, so the sandbox one never went.
+    const loud = await createImportFromRows(live, {
+      source: "test",
+      notifyEmail: "live-report@example.com",
+      rows: [{ email: "live-row@example.com" }],
+    });
+    await finished(loud.id);
+    const mails = await smtp.waitFor(sent + 1);
+    expect(mails.slice(sent).map((mail) => JSON.stringify(mail.to))).toEqual([
+      expect.stringContaining("live-report@example.com"),
+    ]);
+  });
+
   it("updates existing subscribers without blanking what a row leaves empty", async () => {
     const ctx = await context("update");
     const first = await createImportFromRows(ctx, {

@@ -158,7 +158,9 @@ export async function seedContacts(db: DB, accountId: string, contacts: number) 
   const indexing = performance.now();
   await sql`set maintenance_work_mem = '512MB'`.execute(db);
   for (const index of indexes) await sql.raw(index.definition).execute(db);
-  await sql`analyze`.execute(db);
+  // What autovacuum does to a table after a bulk load (PostgreSQL 13+ vacuums after inserts): the
+  // visibility map lets a count read the index alone instead of visiting 1,000,000 heap rows.
+  await sql`vacuum (analyze) subscribers, subscriber_tags, subscriptions`.execute(db);
   return { seedMs, indexMs: performance.now() - indexing };
 }
 

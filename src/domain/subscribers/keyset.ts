@@ -6,8 +6,8 @@ import { getSubscriber } from "./read.js";
 
 // Contacts as botbat lists them: filtered by a tag's name, a list (botbat's "segment") and a
 // creation range, paged by keyset on the internal id (oldest first). A page costs a constant
-// number of statements whatever its size: the page with each subscriber's tag names, the count,
-// and, when a tag is named, the tag's look-up.
+// number of statements whatever its size: the page with each subscriber's tag names, the count
+// (on a first page; the next ones carry it), and, when a tag is named, the tag's look-up.
 
 export interface ContactFilter {
   /** A tag's name, any case; a name the account has no tag of matches nothing. */
@@ -44,7 +44,12 @@ export type ContactRow = Pick<SubscriberRow, (typeof COLUMNS)[number]> & { tag_n
 export async function listContacts(
   ctx: Context,
   filter: ContactFilter,
-  page: { afterId?: string; limit: number },
+  page: {
+    afterId?: string;
+    limit: number;
+    /** The total an earlier page counted under the same filter: not counted again. */
+    knownTotal?: number;
+  },
 ): Promise<ContactPage> {
   const subscriberFilter: SubscriberFilter = {
     listId: filter.listId ?? null,
@@ -69,7 +74,7 @@ export async function listContacts(
       COLUMNS,
       ["name"],
     ),
-    countSubscribers(ctx, subscriberFilter),
+    page.knownTotal ?? countSubscribers(ctx, subscriberFilter),
   ]);
   return {
     rows: rows.map(({ tag_values, ...row }) => ({

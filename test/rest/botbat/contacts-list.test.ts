@@ -143,6 +143,28 @@ describe("GET /v1/contacts", () => {
     expect(many).toBeLessThanOrEqual(4);
   });
 
+  it("counts the total on the first page only: the next pages carry it, a changed filter counts again", async () => {
+    const { statements } = gateway.database;
+    const counts = () => statements.sql().filter((text) => /count\(/i.test(text)).length;
+    statements.reset();
+    const first = await api.get<Page>("/v1/contacts?limit=3");
+    expect(counts()).toBe(1);
+    statements.reset();
+    const second = await api.get<Page>(`/v1/contacts?limit=3&cursor=${first.body.cursor}`);
+    expect(second.body).toMatchObject({ total: 7 });
+    expect(second.body.data).toHaveLength(3);
+    expect(counts()).toBe(0);
+    // The same cursor under another filter: the position holds, the total is counted for it.
+    statements.reset();
+    const even = await api.get<Page>(`/v1/contacts?limit=3&tag=even&cursor=${first.body.cursor}`);
+    expect(counts()).toBe(1);
+    expect(even.body.total).toBe(4);
+    expect(even.body.data.map((contact) => contact.email)).toEqual([
+      "c4@example.com",
+      "c6@example.com",
+    ]);
+  });
+
   it("answers 422 for limit 0, 1000 and bad dates, 400 for a bad cursor, and only the account's contacts", async () => {
     for (const limit of ["0", "1000", "abc"]) {
       const answer = await api.get<ErrorBody>(`/v1/contacts?limit=${limit}`);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createRoute } from "@hono/zod-openapi";
 import { loadFields } from "../../../domain/fields/read.js";
 import { listContacts } from "../../../domain/subscribers/keyset.js";
@@ -12,12 +13,32 @@ import { contactOut } from "./serialize.js";
 
 // GET /v1/contacts: oldest first, by keyset (the cursor holds the last contact's position).
 
-/** A cursor's position as an internal id; a cursor of another list is 400 like any bad one. */
-function afterIdOf(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const [id] = decodeCursor(cursor, 1);
+/**
+ * Where a cursor continues: after an internal id, and the total its first page counted. The total
+ * is carried only for the filters it was counted under (their digest rides along), so a client
+ * walking 1,000,000 contacts pays the count once, not on every page; another filter counts again.
+ * A cursor of another list is 400 like any bad one.
+ */
+function positionOf(
+  cursor: string | undefined,
+  filters: string,
+): { afterId?: string; total?: number } {
+  if (cursor === undefined) return {};
+  const [id, total, digest] = decodeCursor(cursor, 3);
   if (typeof id !== "string" || !/^\d{1,18}$/.test(id)) throw badCursor();
-  return id;
+  if (typeof total !== "number" || !Number.isSafeInteger(total) || total < 0) throw badCursor();
+  return digest === filters ? { afterId: id, total } : { afterId: id };
+}
+
+/** A short digest of a list's filters (not a secret: it only tells whether they changed). */
+function filtersDigest(query: Record<string, unknown>): string {
+  const filters = JSON.stringify([
+    query.tag,
+    query.segment,
+    query.created_after,
+    query.created_before,
+  ]);
+  return createHash("sha256").update(filters).digest("base64url").slice(0, 12);
 }
 
 export function registerContactList(app: BotbatApp, deps: AppDeps): void {
@@ -46,7 +67,8 @@ export function registerContactList(app: BotbatApp, deps: AppDeps): void {
     async (c) => {
       const ctx = c.get("domain");
       const query = c.req.valid("query");
-      const afterId = afterIdOf(query.cursor);
+      const filters = filtersDigest(query);
+      const { afterId, total } = positionOf(query.cursor, filters);
       const [page, fields] = await Promise.all([
         listContacts(
           ctx,
@@ -56,7 +78,7 @@ export function registerContactList(app: BotbatApp, deps: AppDeps): void {
             createdAfter: query.created_after ? new Date(query.created_after) : undefined,
             createdBefore: query.created_before ? new Date(query.created_before) : undefined,
           },
-          { afterId, limit: query.limit },
+          { afterId, limit: query.limit, knownTotal: total },
         ),
         loadFields(ctx),
       ]);
@@ -66,7 +88,7 @@ export function registerContactList(app: BotbatApp, deps: AppDeps): void {
           query.limit,
           page.total,
           (row) => contactOut(row, fields),
-          (row) => [row.id],
+          (row) => [row.id, page.total, filters],
         ),
         200,
       );

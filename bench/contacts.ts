@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -16,6 +15,7 @@ import { installJobQueue } from "../src/jobs/worker.js";
 import { createLogger } from "../src/log.js";
 import { LIMIT_NAMES } from "../src/rest/botbat/rate-limits.js";
 import type { HttpFigures } from "./http.js";
+import { freePort, waitReady } from "./process.js";
 
 // Part `contacts` of `npm run bench`: botbat's Contacts API on an account of BENCH_CONTACTS
 // (1,000,000) contacts, seeded set-based in SQL, through a live server of its own (its own
@@ -85,28 +85,6 @@ export interface ContactsBenchFigures {
   searchPlan: string;
   /** searchContacts called in-process, one query after another (ms). */
   searchSql: { queries: number; p50: number; p99: number };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const ok = await fetch(`${url}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error("the server did not become ready");
 }
 
 /**

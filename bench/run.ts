@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import path from "node:path";
 import { createDatabase } from "../src/db/database.js";
 import { ensureDatabase, startEmbeddedPostgres } from "../src/db/embedded.js";
@@ -13,6 +12,7 @@ import { benchContacts, contactsReport } from "./contacts.js";
 import { benchGraphQL, type HttpFigures } from "./http.js";
 import { benchImport } from "./import.js";
 import { benchMailtrain, seedMailtrainList } from "./mailtrain.js";
+import { freePort, waitReady } from "./process.js";
 import { seedAudience } from "./seed.js";
 import { benchWebhooks, webhooksReport } from "./webhooks.js";
 
@@ -63,28 +63,6 @@ const NESTED_PAGE = `query Page($first: Int!) {
 }`;
 
 const NODE = `query One($id: ID!) { node(id: $id) { id ... on Subscriber { email firstName lastName } } }`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const ok = await fetch(`${url}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error("the server did not become ready");
-}
 
 async function post(url: string, key: string, query: string, variables: Record<string, unknown>) {
   const response = await fetch(`${url}/graphql`, {

@@ -1,5 +1,6 @@
 import { parse } from "csv-parse/sync";
 import { layoutOf } from "./columns.js";
+import { delimiterOfLine } from "./stage.js";
 
 // The first bytes of an upload, checked before anything is stored, so that a file that is no
 // CSV of subscribers (binary, empty, no header with an email column) is refused at once and
@@ -26,7 +27,7 @@ export function csvHeadProblem(head: Uint8Array): string | null {
   let header: string[];
   try {
     const [first] = parse(line, {
-      delimiter: delimiterOf(line),
+      delimiter: delimiterOfLine(line),
       relax_column_count: true,
     }) as string[][];
     header = first ?? [];
@@ -39,18 +40,4 @@ export function csvHeadProblem(head: Uint8Array): string | null {
     return `has no email column: its first row must name the columns, one of them "email"${found.length > 0 ? ` (found ${found.join(", ")})` : ""}`;
   }
   return null;
-}
-
-/** The header's separator as the import reads it: comma, or semicolon or tab if more frequent. */
-function delimiterOf(line: string): string {
-  let best = ",";
-  let bestCount = line.split(",").length - 1;
-  for (const candidate of [";", "\t"]) {
-    const count = line.split(candidate).length - 1;
-    if (count > bestCount) {
-      best = candidate;
-      bestCount = count;
-    }
-  }
-  return best;
 }

@@ -200,7 +200,13 @@ function csvMessage(error: CsvError): string {
 /** The separator of the header line: comma, or semicolon/tab when a spreadsheet chose those. */
 function delimiterOf(head: Buffer): string {
   const end = head.indexOf(10);
-  const line = head.subarray(0, end === -1 ? Math.min(head.length, 65536) : end).toString("utf8");
+  return delimiterOfLine(
+    head.subarray(0, end === -1 ? Math.min(head.length, 65536) : end).toString("utf8"),
+  );
+}
+
+/** A header line's separator: comma, or semicolon or tab when either is more frequent. */
+export function delimiterOfLine(line: string): string {
   let best = ",";
   let bestCount = line.split(",").length - 1;
   for (const candidate of [";", "\t"]) {

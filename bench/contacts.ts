@@ -1,21 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { rm } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
 import { loadavg } from "node:os";
-import path from "node:path";
 import autocannon from "autocannon";
 import { sql } from "kysely";
 import type { DB } from "../src/db/database.js";
-import { createDatabase } from "../src/db/database.js";
-import { ensureDatabase, startEmbeddedPostgres } from "../src/db/embedded.js";
-import { migrateToLatest } from "../src/db/migrate.js";
 import { createAccount } from "../src/domain/accounts/accounts.js";
 import { searchContacts } from "../src/domain/subscribers/search.js";
 import { jobs } from "../src/jobs/queue.js";
-import { installJobQueue } from "../src/jobs/worker.js";
 import { createLogger } from "../src/log.js";
 import { LIMIT_NAMES } from "../src/rest/botbat/rate-limits.js";
+import { startBenchDatabase, startServer } from "./harness.js";
 import type { HttpFigures } from "./http.js";
-import { freePort, waitReady } from "./process.js";
 
 // Part `contacts` of `npm run bench`: botbat's Contacts API on an account of BENCH_CONTACTS
 // (1,000,000) contacts, seeded set-based in SQL, through a live server of its own (its own
@@ -142,26 +136,6 @@ export async function seedContacts(db: DB, accountId: string, contacts: number) 
   return { seedMs, indexMs: performance.now() - indexing };
 }
 
-async function startServer(databaseUrl: string): Promise<{ process: ChildProcess; url: string }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      WORKER: "off",
-      // Every limit out of reach: the bench measures the endpoints, not the limiter's refusals.
-      BOTBAT_RATE_LIMITS: LIMIT_NAMES.map((name) => `${name}=999999999/1`).join(","),
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  await waitReady(url);
-  return { process: child, url };
-}
-
 /** Fires requests made by `next` (one per call) for `seconds`; latency and throughput. */
 async function load(options: {
   name: string;
@@ -214,16 +188,10 @@ export function searchQueries(
 
 export async function benchContacts(options: ContactsBenchOptions): Promise<ContactsBenchFigures> {
   const log = createLogger("warn");
-  const dataDir = path.resolve(".data-bench-contacts");
-  await rm(dataDir, { recursive: true, force: true });
-  const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+  const database = await startBenchDatabase(".data-bench-contacts", log);
+  const { databaseUrl, db } = database;
   let server: ChildProcess | undefined;
   try {
-    await ensureDatabase(postgres.url("postgres"), "bench");
-    const databaseUrl = postgres.url("bench");
-    const { db, pool } = createDatabase({ url: databaseUrl });
-    await migrateToLatest(db);
-    await installJobQueue(pool, log);
     const { account, secret: key } = await createAccount(db, { name: "bench contacts" });
     const { seedMs, indexMs } = await seedContacts(db, account.id, options.contacts);
     console.log(
@@ -266,7 +234,10 @@ export async function benchContacts(options: ContactsBenchOptions): Promise<Cont
       p99: inProcess[Math.min(inProcess.length - 1, Math.floor(inProcess.length * 0.99))],
     };
 
-    const started = await startServer(databaseUrl);
+    const started = await startServer(databaseUrl, "off", {
+      // Every limit out of reach: the bench measures the endpoints, not the limiter's refusals.
+      BOTBAT_RATE_LIMITS: LIMIT_NAMES.map((name) => `${name}=999999999/1`).join(","),
+    });
     server = started.process;
     const { url } = started;
     const common = { url, key, seconds: options.seconds, connections: options.connections };
@@ -313,8 +284,7 @@ export async function benchContacts(options: ContactsBenchOptions): Promise<Cont
       server.kill("SIGTERM");
       await new Promise((resolve) => server?.once("exit", resolve));
     }
-    await postgres.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await database.remove();
   }
 }
 

@@ -1,18 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { rm } from "node:fs/promises";
-import path from "node:path";
-import { createDatabase } from "../src/db/database.js";
-import { ensureDatabase, startEmbeddedPostgres } from "../src/db/embedded.js";
-import { migrateToLatest } from "../src/db/migrate.js";
+import type { ChildProcess } from "node:child_process";
 import { createAccount } from "../src/domain/accounts/accounts.js";
-import { installJobQueue } from "../src/jobs/worker.js";
 import { createLogger } from "../src/log.js";
 import { type BotampBatchFigures, benchBotampBatch } from "./botamp.js";
 import { benchContacts, contactsReport } from "./contacts.js";
+import { startBenchDatabase, startServer } from "./harness.js";
 import { benchGraphQL, type HttpFigures } from "./http.js";
 import { benchImport } from "./import.js";
 import { benchMailtrain, seedMailtrainList } from "./mailtrain.js";
-import { freePort, waitReady } from "./process.js";
 import { seedAudience } from "./seed.js";
 import { benchWebhooks, webhooksReport } from "./webhooks.js";
 
@@ -75,25 +69,6 @@ async function post(url: string, key: string, query: string, variables: Record<s
   return body.data ?? {};
 }
 
-/** The real server in a process of its own, on a free port, ready to serve. */
-async function startServer(databaseUrl: string, worker: "inline" | "off") {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      WORKER: worker,
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  await waitReady(url);
-  return { process: child, url };
-}
-
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows
@@ -103,16 +78,10 @@ function table(rows: string[][]): string {
 
 async function main() {
   const log = createLogger("warn");
-  const dataDir = path.resolve(".data-bench");
-  await rm(dataDir, { recursive: true, force: true });
-  const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+  const database = await startBenchDatabase(".data-bench", log);
+  const { databaseUrl, db } = database;
   let server: ChildProcess | undefined;
   try {
-    await ensureDatabase(postgres.url("postgres"), "bench");
-    const databaseUrl = postgres.url("bench");
-    const { db, pool } = createDatabase({ url: databaseUrl });
-    await migrateToLatest(db);
-    await installJobQueue(pool, log);
     const { account, secret: key } = await createAccount(db, { name: "bench" });
     const seeding = performance.now();
     await seedAudience(db, account.id, subscriberCount);
@@ -284,8 +253,7 @@ async function main() {
     }
   } finally {
     server?.kill("SIGKILL");
-    await postgres.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await database.remove();
   }
 }
 

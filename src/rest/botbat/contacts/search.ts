@@ -28,7 +28,7 @@ export function registerContactSearch(app: BotbatApp, deps: AppDeps): void {
       path: "/v1/contacts/search",
       summary: "Search contacts by name, email, or phone",
       description:
-        "Fuzzy (trigram word similarity): `jon smyth` finds John Smith, `(415) 555-0100` finds +14155550100. Best match first; `total` counts at most 10,000 matches.",
+        "Fuzzy, by the sound of names and by trigram word similarity: `jon smyth` finds John Smith, `(415) 555-0100` finds +14155550100. Best match first; at most 1,000 candidates are taken per way, and `total` counts at most those.",
       tags: ["Contacts"],
       middleware: endpoint(deps, {
         scope: "subscribers:read",

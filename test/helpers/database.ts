@@ -3,6 +3,7 @@ import type { LogEvent } from "kysely";
 import pg from "pg";
 import { inject } from "vitest";
 import { createDatabase, type DB } from "../../src/db/database.js";
+import { dropDatabase } from "./drop-database.js";
 
 export interface TestDatabase {
   url: string;
@@ -69,8 +70,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await db.destroy();
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
+      try {
+        await dropDatabase(client, name);
+      } finally {
+        await client.end();
+      }
     },
   };
 }

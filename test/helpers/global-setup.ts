@@ -7,6 +7,7 @@ import { startEmbeddedPostgres } from "../../src/db/embedded.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
 import { installJobQueue } from "../../src/jobs/worker.js";
 import { createLogger } from "../../src/log.js";
+import { dropDatabase } from "./drop-database.js";
 import { freePort } from "./process.js";
 
 declare module "vitest" {
@@ -63,8 +64,7 @@ export default async function setup(project: TestProject) {
       "select datname from pg_database where datname like $1 or datname = $2",
       [`cg_test_${process.pid}_%`, templateDatabase],
     );
-    for (const { datname } of leftovers.rows)
-      await admin.query(`drop database if exists "${datname}" with (force)`);
+    for (const { datname } of leftovers.rows) await dropDatabase(admin, datname);
     await admin.end();
     await stopServer();
   };

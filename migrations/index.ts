@@ -10,6 +10,7 @@ import * as botbatPlatform from "./0008_botbat_platform.js";
 import * as webhooks from "./0009_webhooks.js";
 import * as webhookDeliveries from "./0010_webhook_deliveries.js";
 import * as contactSearch from "./0011_contact_search.js";
+import * as messaging from "./0012_messaging.js";
 
 // Every migration, in order. Imported statically so that tsx, vitest and a bundler all load
 // them the same way. A landed migration is never edited: add a new file and list it here.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   "0009_webhooks": webhooks,
   "0010_webhook_deliveries": webhookDeliveries,
   "0011_contact_search": contactSearch,
+  "0012_messaging": messaging,
 };

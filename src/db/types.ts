@@ -184,6 +184,16 @@ export interface CampaignsTable {
   list_ids: ColumnType<string[], string[] | undefined, string[]>;
   tag_ids: ColumnType<string[], string[] | undefined, string[]>;
   scheduled_at: Timestamp | null;
+  /** The template it sends (0012); null: its own subject and body. */
+  template_id: string | null;
+  /** Template variable (position or name) → value, which may hold {{named}} variables (0012). */
+  variables: Json;
+  sandbox: ColumnType<boolean, boolean | undefined, boolean>;
+  started_at: Timestamp | null;
+  /** When every subscriber of the audience had its message queued (the fan-out ended). */
+  audience_done_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  failure_reason: string | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -354,6 +364,97 @@ export interface WebhookDeliveriesTable {
   created_at: CreatedAt;
 }
 
+/** Someone of the account who answers conversations (0012). */
+export interface AgentsTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  name: string;
+  email: string;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export type MessageChannel = CampaignChannel;
+export type TemplateCategory = "marketing" | "utility" | "authentication";
+export type TemplateStatus = "draft" | "pending" | "approved" | "rejected" | "paused" | "disabled";
+
+/** A reusable message body with variables (0012). */
+export interface TemplatesTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  channel: MessageChannel;
+  name: string;
+  language: ColumnType<string, string | undefined, string>;
+  category: TemplateCategory | null;
+  subject: string | null;
+  body: string;
+  /** Variable (position or name) → an example value. */
+  samples: Json;
+  status: ColumnType<TemplateStatus, TemplateStatus | undefined, TemplateStatus>;
+  status_reason: string | null;
+  provider_template_id: string | null;
+  sandbox: ColumnType<boolean, boolean | undefined, boolean>;
+  submitted_at: Timestamp | null;
+  status_changed_at: CreatedAt;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export type ConversationStatus = "open" | "pending" | "snoozed" | "resolved";
+
+/** The thread with one contact on one channel (0012). */
+export interface ConversationsTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  subscriber_id: string;
+  channel: MessageChannel;
+  status: ColumnType<ConversationStatus, ConversationStatus | undefined, ConversationStatus>;
+  snoozed_until: Timestamp | null;
+  assignee_id: string | null;
+  sandbox: ColumnType<boolean, boolean | undefined, boolean>;
+  last_message_at: Timestamp | null;
+  resolved_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export type MessageDirection = "outbound" | "inbound";
+export type MessageStatus = "queued" | "sent" | "delivered" | "read" | "failed" | "received";
+
+/** One message to or from one contact on one channel (0012). */
+export interface MessagesTable {
+  id: Generated<string>;
+  account_id: string;
+  public_id: Generated<string>;
+  subscriber_id: string;
+  conversation_id: string | null;
+  campaign_id: string | null;
+  template_id: string | null;
+  channel: MessageChannel;
+  direction: ColumnType<MessageDirection, MessageDirection | undefined, MessageDirection>;
+  /** The email address or E.164 phone it went to or came from, as it was then. */
+  address: string;
+  subject: string | null;
+  body: string;
+  variables: Json;
+  status: ColumnType<MessageStatus, MessageStatus | undefined, MessageStatus>;
+  queued_at: CreatedAt;
+  sent_at: Timestamp | null;
+  delivered_at: Timestamp | null;
+  read_at: Timestamp | null;
+  failed_at: Timestamp | null;
+  received_at: Timestamp | null;
+  failure_reason: string | null;
+  provider_message_id: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  sandbox: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -376,6 +477,10 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  agents: AgentsTable;
+  templates: TemplatesTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -393,3 +498,7 @@ export type ImportRow = Selectable<ImportsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookEventRow = Selectable<WebhookEventsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type AgentRow = Selectable<AgentsTable>;
+export type TemplateRow = Selectable<TemplatesTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+export type MessageRow = Selectable<MessagesTable>;

@@ -12,6 +12,16 @@ export const EVENT_TYPES = [
   "contact.updated",
   "contact.deleted",
   "import.completed",
+  "message.sent",
+  "message.delivered",
+  "message.read",
+  "message.failed",
+  "message.received",
+  "conversation.created",
+  "conversation.assigned",
+  "conversation.resolved",
+  "campaign.status_changed",
+  "template.status_changed",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -31,15 +41,26 @@ export interface DeliveryPayload {
   attempt: number;
 }
 
+/**
+ * Who an event belongs to. A request's context is one; a job (a message's status reported by the
+ * provider, a campaign's fan-out) names the account and whether the resource is sandbox.
+ */
+export type EventSource = Pick<Context, "jobs"> & {
+  account: Pick<Context["account"], "id">;
+  key?: Context["key"];
+  /** Overrides the key's flag: a job emits for the sandbox resource it works on. */
+  sandbox?: boolean;
+};
+
 /** Emits `type` once per item of `data` (a batch write emits all of its events at once). */
 export async function emitEvents(
   db: Queryable,
-  ctx: Pick<Context, "account" | "key" | "jobs">,
+  ctx: EventSource,
   type: EventType,
   data: readonly Record<string, unknown>[],
 ): Promise<void> {
   if (data.length === 0) return;
-  const sandbox = isSandbox(ctx);
+  const sandbox = ctx.sandbox ?? isSandbox({ key: ctx.key ?? null });
   // Events are kept only when a webhook listens; each is paired with every such webhook.
   const { rows } = await sql<{ webhook_id: string; event_id: string }>`
     with listening as (
@@ -73,7 +94,7 @@ export async function emitEvents(
 /** emitEvents for one event. */
 export function emitEvent(
   db: Queryable,
-  ctx: Pick<Context, "account" | "key" | "jobs">,
+  ctx: EventSource,
   type: EventType,
   data: Record<string, unknown>,
 ): Promise<void> {

@@ -64,6 +64,28 @@ const schema = z.object({
     )
     .transform((text) => text.split(",").map(Number))
     .default([60, 300, 1800, 7200, 32400]),
+  // "production": a WhatsApp template with no WhatsApp configured cannot be submitted (elsewhere
+  // the sandbox approves it).
+  NODE_ENV: z.string().optional(),
+  // The WhatsApp Cloud API: its base URL (a version's root, e.g. https://graph.facebook.com/v21.0),
+  // the bearer token, and the business account (WABA) whose message templates we submit.
+  WHATSAPP_API_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: "must be an http(s) URL, e.g. https://graph.facebook.com/v21.0",
+    })
+    .optional(),
+  WHATSAPP_TOKEN: z.string().min(1).optional(),
+  WHATSAPP_BUSINESS_ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{1,32}$/, "must be the account's digits")
+    .optional(),
+  // How long the sandbox takes to approve a submitted WhatsApp template.
+  SANDBOX_TEMPLATE_APPROVAL_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .min(0, "may not be negative")
+    .max(86_400, "may be at most 86400")
+    .default(10),
   // Rows of botbat's rate-limit table replaced: `contacts.search=120/60,contacts.import=5/60`.
   BOTBAT_RATE_LIMITS: z
     .string()

@@ -86,6 +86,59 @@ const schema = z.object({
     .min(0, "may not be negative")
     .max(86_400, "may be at most 86400")
     .default(10),
+  // WhatsApp sending (with WHATSAPP_API_URL and WHATSAPP_TOKEN): the phone number messages leave
+  // from; the app secret that signs the webhook's POSTs (X-Hub-Signature-256) and the token its
+  // GET verification echoes.
+  WHATSAPP_PHONE_NUMBER_ID: z
+    .string()
+    .regex(/^\d{1,32}$/, "must be the phone number id's digits")
+    .optional(),
+  WHATSAPP_APP_SECRET: z.string().min(1).optional(),
+  WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
+  // SMS over SMPP: one transceiver session per worker process, and the sender it gives.
+  SMPP_URL: z
+    .url({
+      protocol: /^smpp$/,
+      error: "must be an smpp:// URL, e.g. smpp://system_id:password@host:2775",
+    })
+    .optional(),
+  SMPP_SOURCE_ADDR: z
+    .string()
+    .regex(/^(\+?\d{1,15}|[\x20-\x7e]{1,11})$/, "must be a phone number or up to 11 characters")
+    .optional(),
+  // How long a provider (SMPP, WhatsApp) has to answer one send before it is tried again.
+  PROVIDER_TIMEOUT_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .positive("must be more than 0")
+    .max(120, "may be at most 120")
+    .default(15),
+  // The sandbox's lifecycle: seconds from sent to delivered, and from delivered to read.
+  SANDBOX_DELIVERY_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .min(0, "may not be negative")
+    .max(3600, "may be at most 3600")
+    .default(1),
+  SANDBOX_READ_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .min(0, "may not be negative")
+    .max(3600, "may be at most 3600")
+    .default(2),
+  // The waits before each retry of a send a provider refused for now (5 attempts over ~26 min).
+  MESSAGE_RETRY_SECONDS: z
+    .string()
+    .regex(
+      /^\d+(\.\d+)?(,\d+(\.\d+)?){0,9}$/,
+      "must be up to 10 comma-separated numbers of seconds",
+    )
+    .transform((text) => text.split(",").map(Number))
+    .default([15, 60, 300, 1200]),
+  // Messages one send job has in flight at once (a job holds up to 100).
+  SEND_CONCURRENCY: z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(100, "may be at most 100")
+    .default(10),
   // Rows of botbat's rate-limit table replaced: `contacts.search=120/60,contacts.import=5/60`.
   BOTBAT_RATE_LIMITS: z
     .string()

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Channels } from "../channels/index.js";
 import type { DB } from "../db/database.js";
 import type { WebhookSettings } from "../domain/webhooks/settings.js";
 import type { Logger } from "../log.js";
@@ -12,4 +13,6 @@ export interface WorkerDeps {
   mailer: Mailer;
   /** How deliveries behave; absent: the process's settings (configureWebhooks at start). */
   webhooks?: WebhookSettings;
+  /** The message channels (providers, SMPP session); absent: no provider, the sandbox. */
+  channels?: Channels;
 }

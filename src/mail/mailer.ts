@@ -9,7 +9,10 @@ export interface MailMessage {
 }
 
 export interface Mailer {
-  send(message: MailMessage): Promise<void>;
+  /** Whether mail leaves (SMTP_URL is set); the email channel sends through no other way. */
+  readonly configured: boolean;
+  /** The SMTP Message-ID of what was sent; null when nothing was (no SMTP_URL). */
+  send(message: MailMessage): Promise<{ messageId: string | null }>;
 }
 
 /**
@@ -21,15 +24,18 @@ export interface Mailer {
 export function createMailer(smtpUrl: string | undefined, from: string, log: Logger): Mailer {
   if (!smtpUrl) {
     return {
+      configured: false,
       send: async (message) => {
         log.info({ to: message.to, subject: message.subject }, "mail not sent (no SMTP_URL)");
         log.debug({ mail: { from, ...message } }, "the mail that was not sent");
+        return { messageId: null };
       },
     };
   }
   // nodemailer loads with the first mail, not with every start.
   let transport: Promise<Transporter> | null = null;
   return {
+    configured: true,
     send: async (message) => {
       transport ??= import("nodemailer").then(({ default: mailer }) =>
         mailer.createTransport(smtpUrl),
@@ -39,6 +45,7 @@ export function createMailer(smtpUrl: string | undefined, from: string, log: Log
         { to: message.to, subject: message.subject, messageId: info.messageId },
         "mail sent",
       );
+      return { messageId: info.messageId ?? null };
     },
   };
 }

@@ -11,6 +11,8 @@ import * as webhooks from "./0009_webhooks.js";
 import * as webhookDeliveries from "./0010_webhook_deliveries.js";
 import * as contactSearch from "./0011_contact_search.js";
 import * as messaging from "./0012_messaging.js";
+import * as contactSearchWays from "./0013_contact_search_ways.js";
+import * as campaignFanOut from "./0014_campaign_fan_out.js";
 
 // Every migration, in order. Imported statically so that tsx, vitest and a bundler all load
 // them the same way. A landed migration is never edited: add a new file and list it here.
@@ -27,4 +29,6 @@ export const migrations: Record<string, Migration> = {
   "0010_webhook_deliveries": webhookDeliveries,
   "0011_contact_search": contactSearch,
   "0012_messaging": messaging,
+  "0013_contact_search_ways": contactSearchWays,
+  "0014_campaign_fan_out": campaignFanOut,
 };

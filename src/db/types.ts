@@ -194,6 +194,8 @@ export interface CampaignsTable {
   audience_done_at: Timestamp | null;
   completed_at: Timestamp | null;
   failure_reason: string | null;
+  /** The last subscriber id the fan-out has done (0014); null before its first window. */
+  audience_after: string | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }

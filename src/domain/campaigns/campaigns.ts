@@ -7,12 +7,15 @@ import type {
   CampaignsTable,
 } from "../../db/types.js";
 import { MAX_BODY, MAX_SUBJECT, tooLong } from "../bounds.js";
-import type { Context, Queryable } from "../context.js";
+import { type Context, isSandbox, type Queryable } from "../context.js";
 import { Conflict, type Issue, NotFound, Validation } from "../errors.js";
 import { applyPage, type Page } from "../page.js";
 import { internalIdsOf } from "./audience.js";
+import { lockCampaign, unschedule } from "./send.js";
+import { changeStatus, removeFanOutJob } from "./status.js";
 
-// A campaign is a send to lists and tags. Only a draft can be edited or deleted: once scheduled,
+// A campaign is a send to lists and tags. Only a draft can be edited or deleted; editing a
+// scheduled one returns it to draft (its schedule is dropped, as a cancel would). Once sending,
 // what it sends and to whom is fixed.
 
 export const CAMPAIGN_CHANNELS = ["email", "sms", "whatsapp"] as const satisfies CampaignChannel[];
@@ -36,7 +39,15 @@ export interface CampaignInput {
   /** Public ids of the account's tags. */
   tagIds?: readonly string[] | null;
   scheduledAt?: Date | null;
+  /** Public id of the account's template it sends; null clears it (it sends its own body). */
+  templateId?: string | null;
+  /** The template's variables (position or name) → a value, which may hold {{named}} ones. */
+  variables?: Readonly<Record<string, string>> | null;
 }
+
+const VARIABLE_NAME = /^[\p{L}\p{N}_.-]{1,64}$/u;
+const VARIABLES_MAX = 100;
+const VARIABLE_VALUE_MAX = 1024;
 
 export interface CampaignFilter {
   status?: CampaignStatus | null;
@@ -63,6 +74,25 @@ function checkTexts(input: CampaignInput, creating: boolean): void {
     issues.push({ path: ["subject"], message: tooLong(MAX_SUBJECT) });
   if ((input.body?.length ?? 0) > MAX_BODY)
     issues.push({ path: ["body"], message: tooLong(MAX_BODY) });
+  const variables = Object.entries(input.variables ?? {});
+  if (variables.length > VARIABLES_MAX)
+    issues.push({ path: ["variables"], message: `at most ${VARIABLES_MAX} variables` });
+  for (const [name, value] of variables) {
+    if (!VARIABLE_NAME.test(name))
+      issues.push({
+        path: ["variables", name],
+        message: "a variable is named by its position (1, 2…) or a field's name",
+      });
+    else if (
+      typeof value !== "string" ||
+      value.length > VARIABLE_VALUE_MAX ||
+      value.includes("\u0000")
+    )
+      issues.push({
+        path: ["variables", name],
+        message: `a value is a text of at most ${VARIABLE_VALUE_MAX} characters`,
+      });
+  }
   if (issues.length > 0) throw new Validation(issues);
 }
 
@@ -82,7 +112,23 @@ async function columnsOf(
   if (input.listIds != null)
     columns.list_ids = await internalIdsOf(trx, ctx, "lists", input.listIds);
   if (input.tagIds != null) columns.tag_ids = await internalIdsOf(trx, ctx, "tags", input.tagIds);
+  if (input.variables !== undefined) columns.variables = JSON.stringify(input.variables ?? {});
+  if (input.templateId !== undefined)
+    columns.template_id =
+      input.templateId === null ? null : await templateIdOf(trx, ctx, input.templateId);
   return columns;
+}
+
+/** The internal id of the account's template; another account's is NotFound. */
+async function templateIdOf(trx: Queryable, ctx: Context, publicId: string): Promise<string> {
+  const row = await trx
+    .selectFrom("templates")
+    .select("id")
+    .where("account_id", "=", ctx.account.id)
+    .where("public_id", "=", publicId)
+    .executeTakeFirst();
+  if (!row) throw new NotFound("Template", publicId);
+  return row.id;
 }
 
 export async function createCampaign(ctx: Context, input: CampaignInput): Promise<CampaignRow> {
@@ -92,7 +138,7 @@ export async function createCampaign(ctx: Context, input: CampaignInput): Promis
     const columns = await columnsOf(trx, ctx, { ...input, name });
     return trx
       .insertInto("campaigns")
-      .values({ ...columns, name, account_id: ctx.account.id })
+      .values({ ...columns, name, account_id: ctx.account.id, sandbox: isSandbox(ctx) })
       .returningAll()
       .executeTakeFirstOrThrow();
   });
@@ -121,8 +167,18 @@ export async function updateCampaign(
 ): Promise<CampaignRow> {
   checkTexts(input, false);
   return ctx.db.transaction().execute(async (trx) => {
-    const campaign = await lockDraft(trx, ctx, publicId);
+    const campaign = await lockCampaign(trx, ctx, publicId);
+    if (campaign.status !== "draft" && campaign.status !== "scheduled")
+      throw new Conflict(`only a draft campaign can change; this one is ${campaign.status}`);
     const columns = await columnsOf(trx, ctx, input);
+    if (campaign.status === "scheduled") {
+      if (Object.keys(columns).length === 0) return unschedule(trx, ctx, campaign);
+      await removeFanOutJob(trx, campaign.id);
+      return changeStatus(trx, ctx.jobs, campaign, "draft", {
+        scheduled_at: null,
+        ...columns,
+      });
+    }
     if (Object.keys(columns).length === 0) return campaign;
     return trx
       .updateTable("campaigns")

@@ -2,21 +2,36 @@ import { type RawBuilder, sql } from "kysely";
 import type { Context } from "../context.js";
 import type { ContactRow } from "./keyset.js";
 
-// Fuzzy search of contacts across name, email and phone (botbat's /v1/contacts/search). Two
-// ways find candidates, each through an index that starts with account_id (migration 0011):
+// Fuzzy search of contacts across name, email and phone (botbat's /v1/contacts/search). Quick
+// ways find candidates first, each through a btree or GIN index that starts with account_id
+// (migrations 0011 and 0013):
 //
 // - a query of words (letters, spaces, ' and -) is a name: contacts whose first and last names
-//   sound like its first and last words (either order), or, for one word, whose first or last
-//   name sounds like it (fuzzystrmatch's double metaphone: "jon smyth" sounds like "john smith");
-// - a query of anything else (an email, a phone), or a name that sounds like fewer than
-//   FEW_BY_SOUND contacts, is compared by pg_trgm's word similarity with
-//   contact_search_text(first, last, email, phone) ("first last email phone-digits", lower
-//   case). A phone-like query (digits, spaces, + ( ) . - /) is compared by its digits alone.
+//   sound like its first and last words, either order (fuzzystrmatch's double metaphone: "jon
+//   smyth" sounds like "john smith"), or, for one word, whose first or last name sounds like it;
+//   and, when the sound finds fewer than FEW_BY_SOUND, contacts whose names are one typo away
+//   from those words (contact_name_keys: a word and its spellings with one letter left out, so
+//   "jaes smthson", whose sound is not James Smithson's, still finds him);
+// - a query without spaces, but a phone, is also the beginning of an email ("mary.jo" finds
+//   mary.jones@…);
+// - a phone-like query (digits, spaces, + ( ) . - /) is the end of a phone's digits:
+//   "(415) 555-0100" finds +14155550100.
+//
+// Only when the quick ways find nothing is the query compared by pg_trgm's word similarity with
+// contact_search_text(first, last, email, phone) ("first last email phone-digits", lower case; a
+// phone by its digits alone): a typo inside an email, a fragment of a domain, a phone stored
+// without the country code the query has.
 //
 // Candidates are ranked by how alike the query and the contact are: the greater of the word
-// similarity to that text and the similarity to the full name. A loose trigram threshold
-// ("jon smyth" ~ "john smith" is 0.31) matched 20,000 of 1,000,000 contacts with common names
-// and took 0.5–2 s to rank; the names' sounds find the same people among a handful of rows.
+// similarity to that text and the similarity to the full name, computed once per candidate.
+//
+// Why: EXPLAIN (ANALYZE, BUFFERS) at 1,000,000 contacts in one account (bench/README.md) put the
+// whole cost in the trigram index, 8 ms for a phone's digits and 12–30 ms for a name or an email
+// (the posting lists of common trigrams are long), where the quick ways take 0.1–5 ms. A
+// trigram index on the names alone still took 16 ms; a name's sound alone plus a trigram filter
+// of the other name read ~1,000 (last name) to 20,000 (first name) rows. A loose trigram
+// threshold ("jon smyth" ~ "john smith" is 0.31) matched 20,000 contacts with common names and
+// took 0.5–2 s to rank.
 
 /**
  * The least word similarity of a trigram match, per kind of query. Looser thresholds matched
@@ -28,11 +43,11 @@ export const THRESHOLDS: Readonly<Record<QueryKind, number>> = {
   phone: 0.6,
   other: 0.7,
 };
-/** Below this many contacts found by sound, trigram matches are added (typos that change sound). */
+/** Below this many contacts found by sound, names one typo away are added (typos that change sound). */
 export const FEW_BY_SOUND = 100;
 /**
- * Candidates taken per way: ranking takes the best of these, and `total` counts at most twice
- * this many. "john" sounds like 2 % of an account; nobody pages through thousands of Johns.
+ * Candidates taken per way: ranking takes the best of these, and `total` counts at most those.
+ * "john" sounds like 2 % of an account; nobody pages through thousands of Johns.
  */
 export const MAX_CANDIDATES = 1_000;
 
@@ -68,6 +83,9 @@ const FIRST = sql`dmetaphone(coalesce(s.first_name, ''))`;
 const LAST = sql`dmetaphone(coalesce(s.last_name, ''))`;
 const DOC = sql`contact_search_text(s.first_name, s.last_name, s.email, s.phone)`;
 const NAME = sql`lower(coalesce(s.first_name, '') || ' ' || coalesce(s.last_name, ''))`;
+const KEYS = sql`contact_name_keys(s.first_name, s.last_name)`;
+/** The phone's digits, last first: its ending is the beginning of this (migration 0013's index). */
+const PHONE_BACKWARDS = sql`reverse(regexp_replace(s.phone, '[^0-9]', '', 'g'))`;
 
 /** Contacts whose names sound like the query's words (see the top of this file). */
 function soundsLike(text: string): RawBuilder<boolean> {
@@ -80,6 +98,110 @@ function soundsLike(text: string): RawBuilder<boolean> {
     or (${FIRST} = dmetaphone(${last}) and ${LAST} = dmetaphone(${first})))`;
 }
 
+/** Contacts whose names are one typo from the query's first and last words (or its one word). */
+function nameKeysMatch(text: string): RawBuilder<boolean> {
+  const words = text.split(/[\s-]+/).filter((word) => /\p{L}/u.test(word));
+  const [first] = words;
+  const last = words.at(-1) ?? first;
+  const matches = (word: string) => sql`${KEYS} && contact_name_keys(${word}, null)`;
+  if (words.length <= 1) return sql<boolean>`${matches(first)}`;
+  return sql<boolean>`${matches(first)} and ${matches(last)}`;
+}
+
+const NONE = sql`select null::bigint as id where false`;
+
+/**
+ * The account's rows, checked on the rows a GIN index found rather than in the index: its
+ * account_id key lists every contact of the account, and intersecting 1,000,000 of them with a
+ * name's few costs 8 ms where the name's alone cost 0.3 (the planner chose it in this
+ * statement). A GIN index takes no `= any(array)`, so the condition stays a filter.
+ */
+function inAccountAfterGin(accountId: string): RawBuilder<boolean> {
+  return sql<boolean>`s.account_id = any(array[${accountId}]::bigint[])`;
+}
+
+/** The quick ways' candidates for this query (see the top of this file). */
+function quickCandidates(accountId: string, text: string, kind: QueryKind): RawBuilder<unknown> {
+  if (kind === "phone")
+    return sql`select s.id from subscribers s
+      where s.account_id = ${accountId} and s.phone is not null
+        and ${PHONE_BACKWARDS} like ${`${[...text].reverse().join("")}%`}
+      limit ${MAX_CANDIDATES}`;
+  const emailPrefix = sql`select s.id from subscribers s
+    where s.account_id = ${accountId}
+      and lower(s.email) like ${`${text.replace(/[\\%_]/g, "\\$&")}%`}
+    limit ${MAX_CANDIDATES}`;
+  if (kind === "other") return text.includes(" ") ? NONE : emailPrefix;
+  // A name's typos, and an email's beginning, are looked for only when its sound found few: the
+  // condition is a one-time filter, so their indexes are not even read otherwise.
+  const few = sql`(select count(*) from by_sound) < ${FEW_BY_SOUND}`;
+  return sql`
+    with by_sound as materialized (
+      select s.id from subscribers s
+      where s.account_id = ${accountId} and ${soundsLike(text)} limit ${MAX_CANDIDATES}
+    )
+    select id from by_sound
+    union
+    (select s.id from subscribers s
+      where ${inAccountAfterGin(accountId)} and ${nameKeysMatch(text)} and ${few}
+      limit ${MAX_CANDIDATES})
+    union
+    select id from (${text.includes(" ") ? NONE : emailPrefix}) e where ${few}`;
+}
+
+/** The trigram way's candidates, under the kind's threshold (set in the same transaction). */
+function trigramCandidates(accountId: string, text: string): RawBuilder<unknown> {
+  return sql`select s.id from subscribers s
+    where ${inAccountAfterGin(accountId)} and ${text} <% ${DOC}
+    limit ${MAX_CANDIDATES}`;
+}
+
+/** One statement: the candidates ranked, the page after the position, and their count. */
+async function rankedPage(
+  db: Context["db"],
+  accountId: string,
+  text: string,
+  candidates: RawBuilder<unknown>,
+  page: { after?: SearchPosition; limit: number },
+): Promise<SearchPage> {
+  const after = page.after
+    ? sql`and (m.score < ${page.after.score}::real
+          or (m.score = ${page.after.score}::real and m.id > ${page.after.id}::bigint))`
+    : sql``;
+  const { rows } = await sql<ScoredContact & { total: string }>`
+    with matches as materialized (
+      select s.id, greatest(word_similarity(${text}, ${DOC}), similarity(${text}, ${NAME})) as score
+      from (${candidates}) c
+      join subscribers s on s.account_id = ${accountId} and s.id = c.id
+    ),
+    page as (
+      select m.id, m.score from matches m
+      where true ${after}
+      order by m.score desc, m.id
+      limit ${page.limit + 1}
+    )
+    -- One row even when the page is empty (a cursor past the last match): the count's.
+    select c.total, x.*
+    from (select count(*) as total from matches) c
+    left join lateral (
+      select p.score, s.id, s.public_id, s.email, s.first_name, s.last_name, s.phone, s.status,
+        s.custom_values, s.sandbox, s.created_at, s.updated_at,
+        (select coalesce(json_agg(t.name order by t.name), '[]'::json)
+          from subscriber_tags st
+          join tags t on t.id = st.tag_id and t.account_id = st.account_id
+          where st.account_id = ${accountId} and st.subscriber_id = s.id) as tag_names
+      from page p
+      join subscribers s on s.account_id = ${accountId} and s.id = p.id
+    ) x on true
+    order by x.score desc, x.id
+  `.execute(db);
+  const total = rows.length > 0 ? Number(rows[0].total) : 0;
+  return {
+    rows: rows.filter((row) => row.id !== null).map(({ total: _, ...row }) => row),
+    total,
+  };
+}
+
 export async function searchContacts(
   ctx: Context,
   query: string,
@@ -87,61 +209,21 @@ export async function searchContacts(
 ): Promise<SearchPage> {
   const { text, kind } = searchText(query);
   const accountId = ctx.account.id;
-  const after = page.after
-    ? sql`and (m.score < ${page.after.score}::real
-          or (m.score = ${page.after.score}::real and m.id > ${page.after.id}::bigint))`
-    : sql``;
-  const byWords = kind === "words";
-  const bySound = byWords
-    ? sql`select s.id from subscribers s
-        where s.account_id = ${accountId} and ${soundsLike(text)} limit ${MAX_CANDIDATES}`
-    : sql`select null::bigint as id where false`;
-  // A name's trigram matches are only looked for when its sound found few contacts: the
-  // condition is a one-time filter, so the index is not even read otherwise.
-  const fewBySound = byWords ? sql`and (select count(*) from by_sound) < ${FEW_BY_SOUND}` : sql``;
-  const threshold = THRESHOLDS[kind];
+  // One statement when a quick way finds the query (most do); the trigram way only otherwise.
+  // The cursor's page follows the same way: what the first page found is still there.
+  const quick = await rankedPage(
+    ctx.db,
+    accountId,
+    text,
+    quickCandidates(accountId, text, kind),
+    page,
+  );
+  if (quick.total > 0) return quick;
   return ctx.db.transaction().execute(async (trx) => {
     // The operator <% takes its threshold from this setting, for this transaction only.
-    await sql`select set_config('pg_trgm.word_similarity_threshold', ${String(threshold)}, true)`.execute(
+    await sql`select set_config('pg_trgm.word_similarity_threshold', ${String(THRESHOLDS[kind])}, true)`.execute(
       trx,
     );
-    const { rows } = await sql<ScoredContact & { total: string }>`
-      with by_sound as materialized (${bySound}),
-      by_trigrams as materialized (
-        select s.id from subscribers s
-        where s.account_id = ${accountId} and ${text} <% ${DOC} ${fewBySound}
-        limit ${MAX_CANDIDATES}
-      ),
-      matches as materialized (
-        select s.id, greatest(word_similarity(${text}, ${DOC}), similarity(${text}, ${NAME})) as score
-        from (select id from by_sound union select id from by_trigrams) c
-        join subscribers s on s.account_id = ${accountId} and s.id = c.id
-      ),
-      page as (
-        select m.id, m.score from matches m
-        where true ${after}
-        order by m.score desc, m.id
-        limit ${page.limit + 1}
-      )
-      -- One row even when the page is empty (a cursor past the last match): the count's.
-      select c.total, x.*
-      from (select count(*) as total from matches) c
-      left join lateral (
-        select p.score, s.id, s.public_id, s.email, s.first_name, s.last_name, s.phone, s.status,
-          s.custom_values, s.sandbox, s.created_at, s.updated_at,
-          (select coalesce(json_agg(t.name order by t.name), '[]'::json)
-            from subscriber_tags st
-            join tags t on t.id = st.tag_id and t.account_id = st.account_id
-            where st.account_id = ${accountId} and st.subscriber_id = s.id) as tag_names
-        from page p
-        join subscribers s on s.account_id = ${accountId} and s.id = p.id
-      ) x on true
-      order by x.score desc, x.id
-    `.execute(trx);
-    const total = rows.length > 0 ? Number(rows[0].total) : 0;
-    return {
-      rows: rows.filter((row) => row.id !== null).map(({ total: _, ...row }) => row),
-      total,
-    };
+    return rankedPage(trx, accountId, text, trigramCandidates(accountId, text), page);
   });
 }

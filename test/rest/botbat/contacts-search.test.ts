@@ -25,6 +25,8 @@ const PEOPLE = [
   { name: "Mary Jones", email: "mary.jones@example.net", phone: "+442071838750" },
   { name: "Jon Smyth", email: "smyth@example.com" },
   { name: "Peter Parker", email: "spidey@dailybugle.com" },
+  { name: "Ann Lee", email: "ann.lee@acme.io", phone: "+16465550142" },
+  { name: "Annabel Leeds", email: "ann.leeds@acme.io", phone: "+441615550142" },
 ];
 
 beforeAll(async () => {
@@ -88,6 +90,50 @@ describe("GET /v1/contacts/search", () => {
     expect(uk.body.data[0].name).toBe("Mary Jones");
     const stored = await search("+1 212-555-0199");
     expect(stored.body.data[0].email).toBe("punct@example.com");
+  });
+
+  it("finds an email by its beginning, the closest first", async () => {
+    const names = async (q: string) => (await search(q)).body.data.map((contact) => contact.name);
+    expect(await names("ann.lee")).toEqual(["Ann Lee", "Annabel Leeds"]);
+    expect(await names("ann.leeds@")).toEqual(["Annabel Leeds"]);
+    expect(await names("mary.jo")).toEqual(["Mary Jones"]);
+    // Two letters that sound like nobody's name: the beginning of spidey@dailybugle.com.
+    expect(await names("sp")).toEqual(["Peter Parker"]);
+  });
+
+  it("finds a phone by its last digits, whatever the punctuation", async () => {
+    const found = await search("555-0142");
+    expect(found.body.data.map((contact) => [contact.name, contact.phone])).toEqual([
+      ["Ann Lee", "+16465550142"],
+      ["Annabel Leeds", "+441615550142"],
+    ]);
+    expect(found.body.total).toBe(2);
+    expect((await search("(646) 555 0142")).body.data.map((contact) => contact.name)).toEqual([
+      "Ann Lee",
+    ]);
+    expect((await search("555.0111")).body.data.map((contact) => contact.name)).toEqual([
+      "Johanna Smithers",
+    ]);
+  });
+
+  it("finds a name one typo away even when the typo changes its sound", async () => {
+    // "paker" sounds PKR, Parker PRKR; it is Parker without its r.
+    const found = await search("peter paker");
+    expect(found.body.data.map((contact) => contact.name)).toEqual(["Peter Parker"]);
+    expect((await search("anabel leds")).body.data[0].name).toBe("Annabel Leeds");
+  });
+
+  it("falls back to trigram likeness when nothing begins or sounds like the query", async () => {
+    // A letter too many inside an email: no email begins with it.
+    expect((await search("marry.jones@example.net")).body.data.map((c) => c.name)).toEqual([
+      "Mary Jones",
+    ]);
+    // Nothing matches at all: an empty page, not an error.
+    expect((await search("zzqxv@nowhere.example")).body).toEqual({
+      data: [],
+      cursor: null,
+      total: 0,
+    });
   });
 
   it("pages by cursor without repeating or skipping a match", async () => {

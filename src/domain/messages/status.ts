@@ -84,14 +84,14 @@ async function applyOne(
         : sql``;
   const { rows: found } = await sql<Found>`
     with report as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      select distinct on (coalesce(r.id::text, r.provider_message_id)) *
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         as r(id bigint, provider_message_id text, at timestamptz, reason text)
     ), target as (
-      select distinct on (m.id) m.id, m.status as previous, coalesce(r.at, now()) as at,
+      select m.id, m.status as previous, coalesce(r.at, now()) as at,
         r.reason, r.provider_message_id as new_provider_id
       from report r join messages m on ${match}
       where m.direction = 'outbound'
-      order by m.id
       for update of m
     )
     update messages m set

@@ -61,8 +61,8 @@ function shapeIssues(input: SendMessageInput): Issue[] {
   if (!isChannel(input.channel)) bad(["channel"], `must be one of ${MESSAGE_CHANNELS.join(", ")}`);
   const hasTemplate = input.templateId != null && input.templateId !== "";
   const hasBody = input.body != null && input.body !== "";
-  if (hasTemplate && hasBody) bad(["body"], "give templateId or body, not both");
-  if (!hasTemplate && !hasBody) bad(["body"], "is required (or a templateId)");
+  if (hasTemplate && hasBody) bad(["body"], "give a template or a body, not both");
+  if (!hasTemplate && !hasBody) bad(["body"], "is required (or a template)");
   for (const [path, text] of [
     [["body"], input.body],
     [["subject"], input.subject],

@@ -215,6 +215,12 @@ export function campaignsByPublicId(
     .execute();
 }
 
+export async function getCampaign(ctx: Context, publicId: string): Promise<CampaignRow> {
+  const [row] = await campaignsByPublicId(ctx, [publicId]);
+  if (!row) throw new NotFound("Campaign", publicId);
+  return row;
+}
+
 function filtered(ctx: Context, filter: CampaignFilter) {
   let query = ctx.db.selectFrom("campaigns").where("campaigns.account_id", "=", ctx.account.id);
   if (filter.status) query = query.where("status", "=", filter.status);

@@ -70,6 +70,10 @@ const FIELD_NAMES: Record<string, string> = {
   firstName: "first_name",
   lastName: "last_name",
   customValues: "properties",
+  templateId: "template_id",
+  scheduledAt: "scheduled_at",
+  listIds: "audience.list_ids",
+  tagIds: "audience.tag_ids",
 };
 
 /** A domain issue's path (["email"], ["customValues", "plan"]) as the client's field. */

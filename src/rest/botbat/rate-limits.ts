@@ -27,6 +27,12 @@ export const DEFAULT_LIMITS = {
   "webhooks.update": { points: 60, seconds: 60 },
   "webhooks.delete": { points: 60, seconds: 60 },
   "webhooks.deliveries": { points: 300, seconds: 60 },
+  "campaigns.list": { points: 300, seconds: 60 },
+  "campaigns.get": { points: 600, seconds: 60 },
+  "campaigns.create": { points: 60, seconds: 60 },
+  "campaigns.update": { points: 60, seconds: 60 },
+  "campaigns.delete": { points: 60, seconds: 60 },
+  "campaigns.send": { points: 30, seconds: 60 },
 } as const satisfies Record<string, Limit>;
 
 export type LimitName = keyof typeof DEFAULT_LIMITS;

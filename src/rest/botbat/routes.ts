@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps } from "../../http/deps.js";
 import { answerError } from "../kit/errors.js";
 import type { BotbatEnv } from "./auth.js";
+import { registerCampaignRoutes } from "./campaigns/routes.js";
 import { registerContactRoutes } from "./contacts/routes.js";
 import { BotbatRefusal, botbatError, botbatErrors, summary, zodProblems } from "./errors.js";
 import { registerWebhookRoutes } from "./webhooks/routes.js";
@@ -41,6 +42,7 @@ export function createBotbatRoutes(deps: AppDeps): BotbatApp {
 
   registerContactRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerCampaignRoutes(app, deps);
 
   // Any other path under /v1 is botbat's 404, in its envelope.
   app.all("/v1/*", (c) =>

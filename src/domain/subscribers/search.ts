@@ -3,35 +3,38 @@ import type { Context } from "../context.js";
 import type { ContactRow } from "./keyset.js";
 
 // Fuzzy search of contacts across name, email and phone (botbat's /v1/contacts/search). Quick
-// ways find candidates first, each through a btree or GIN index that starts with account_id
-// (migrations 0011 and 0013):
+// ways find candidates first, each through an index that starts with account_id (migrations
+// 0011 and 0013):
 //
 // - a query of words (letters, spaces, ' and -) is a name: contacts whose first and last names
 //   sound like its first and last words, either order (fuzzystrmatch's double metaphone: "jon
 //   smyth" sounds like "john smith"), or, for one word, whose first or last name sounds like it;
-//   and, when the sound finds fewer than FEW_BY_SOUND, contacts whose names are one typo away
-//   from those words (contact_name_keys: a word and its spellings with one letter left out, so
-//   "jaes smthson", whose sound is not James Smithson's, still finds him);
-// - a query without spaces, but a phone, is also the beginning of an email ("mary.jo" finds
-//   mary.jones@…);
+//   when the sound finds fewer than FEW_BY_SOUND, also contacts whose names are one typo away
+//   from those words (contact_name_keys: each word and its spellings with one letter left out,
+//   so "jaes smthson", which does not sound like James Smithson, still finds him) and, for one
+//   word, emails that begin with it;
+// - any other query but a phone (no spaces) is the beginning of an email: "mary.jo" finds
+//   mary.jones@…; one with an @ is compared up to its @, so a typo in the domain still finds it;
 // - a phone-like query (digits, spaces, + ( ) . - /) is the end of a phone's digits:
 //   "(415) 555-0100" finds +14155550100.
 //
 // Only when the quick ways find nothing is the query compared by pg_trgm's word similarity with
 // contact_search_text(first, last, email, phone) ("first last email phone-digits", lower case; a
-// phone by its digits alone): a typo inside an email, a fragment of a domain, a phone stored
-// without the country code the query has.
+// phone by its digits alone; an email by its local part): a typo inside an email's local part, a
+// fragment of a domain, a phone stored without the country code the query has. That is a second
+// statement, in a transaction of its own for its threshold; the quick ways are one statement.
 //
 // Candidates are ranked by how alike the query and the contact are: the greater of the word
 // similarity to that text and the similarity to the full name, computed once per candidate.
 //
-// Why: EXPLAIN (ANALYZE, BUFFERS) at 1,000,000 contacts in one account (bench/README.md) put the
-// whole cost in the trigram index, 8 ms for a phone's digits and 12–30 ms for a name or an email
-// (the posting lists of common trigrams are long), where the quick ways take 0.1–5 ms. A
-// trigram index on the names alone still took 16 ms; a name's sound alone plus a trigram filter
-// of the other name read ~1,000 (last name) to 20,000 (first name) rows. A loose trigram
-// threshold ("jon smyth" ~ "john smith" is 0.31) matched 20,000 contacts with common names and
-// took 0.5–2 s to rank.
+// Why (EXPLAIN ANALYZE at 1,000,000 contacts in one account, bench/README.md): the trigram index
+// cost 12 ms for a phone's digits and 25–60 ms for a name or an email, its posting lists of
+// common trigrams being long; the quick ways cost 0.2–5 ms. A trigram index on the names alone
+// still took 16 ms; a name's sound plus a trigram filter of the other name read ~1,000 (last
+// names) to 20,000 (first names) rows. Expression indexes rather than stored generated columns:
+// a stored column rewrites the table, and the expressions are cheap on the few rows found. A
+// loose trigram threshold ("jon smyth" ~ "john smith" is 0.31) matched 20,000 contacts with
+// common names and took 0.5–2 s to rank.
 
 /**
  * The least word similarity of a trigram match, per kind of query. Looser thresholds matched
@@ -51,6 +54,8 @@ export const FEW_BY_SOUND = 100;
  */
 export const MAX_CANDIDATES = 1_000;
 
+/** An email's local part (3 characters or more), then its @. */
+const LOCAL_PART = /^([^@\s]{3,})@/;
 const PHONE_LIKE = /^[\d\s+().\-/]+$/;
 const WORDS = /^[\p{L}\s'-]+$/u;
 
@@ -127,9 +132,11 @@ function quickCandidates(accountId: string, text: string, kind: QueryKind): RawB
       where s.account_id = ${accountId} and s.phone is not null
         and ${PHONE_BACKWARDS} like ${`${[...text].reverse().join("")}%`}
       limit ${MAX_CANDIDATES}`;
+  // An email's local part and its @, without the domain: a typo in the domain still finds it.
+  const beginning = LOCAL_PART.exec(text)?.[0] ?? text;
   const emailPrefix = sql`select s.id from subscribers s
     where s.account_id = ${accountId}
-      and lower(s.email) like ${`${text.replace(/[\\%_]/g, "\\$&")}%`}
+      and lower(s.email) like ${`${beginning.replace(/[\\%_]/g, "\\$&")}%`}
     limit ${MAX_CANDIDATES}`;
   if (kind === "other") return text.includes(" ") ? NONE : emailPrefix;
   // A name's typos, and an email's beginning, are looked for only when its sound found few: the
@@ -149,10 +156,15 @@ function quickCandidates(accountId: string, text: string, kind: QueryKind): RawB
     select id from (${text.includes(" ") ? NONE : emailPrefix}) e where ${few}`;
 }
 
-/** The trigram way's candidates, under the kind's threshold (set in the same transaction). */
+/**
+ * The trigram way's candidates, under the kind's threshold (set in the same transaction). An
+ * email is compared by its local part: its domain's trigrams ("exa", "com") are in nearly every
+ * contact, and reading their lists cost 100 ms at 1,000,000 contacts.
+ */
 function trigramCandidates(accountId: string, text: string): RawBuilder<unknown> {
+  const compared = LOCAL_PART.exec(text)?.[1] ?? text;
   return sql`select s.id from subscribers s
-    where ${inAccountAfterGin(accountId)} and ${text} <% ${DOC}
+    where ${inAccountAfterGin(accountId)} and ${compared} <% ${DOC}
     limit ${MAX_CANDIDATES}`;
 }
 

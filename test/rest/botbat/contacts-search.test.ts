@@ -97,6 +97,8 @@ describe("GET /v1/contacts/search", () => {
     expect(await names("ann.lee")).toEqual(["Ann Lee", "Annabel Leeds"]);
     expect(await names("ann.leeds@")).toEqual(["Annabel Leeds"]);
     expect(await names("mary.jo")).toEqual(["Mary Jones"]);
+    // A typo in the domain: the local part and its @ still begin the email.
+    expect(await names("mary.jones@exmaple.net")).toEqual(["Mary Jones"]);
     // Two letters that sound like nobody's name: the beginning of spidey@dailybugle.com.
     expect(await names("sp")).toEqual(["Peter Parker"]);
   });

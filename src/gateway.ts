@@ -12,6 +12,7 @@ import { jobs } from "./jobs/queue.js";
 import { installJobQueue, startWorker } from "./jobs/worker.js";
 import type { Logger } from "./log.js";
 import { createMailer } from "./mail/mailer.js";
+import { RealtimeListener } from "./realtime/listener.js";
 
 export interface RunningGateway {
   url: string;
@@ -111,6 +112,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       stopWorker = () => worker.stop();
       started.push({ name: "worker", stop: stopWorker });
     }
+    const realtime = new RealtimeListener({ connection: { connectionString: server.url }, log });
     const requests = trackRequests(
       createApp({
         db,
@@ -119,6 +121,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
         log,
         publicUrl: config.PUBLIC_URL,
         botbatLimits: config.BOTBAT_RATE_LIMITS,
+        realtime,
       }),
     );
     const http = await listen(requests.fetch, config);
@@ -128,6 +131,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       name: "http",
       stop: () => Promise.all([drain(http, requests.idle), stopWorker().catch(() => {})]),
     });
+    // Stopped before HTTP drains: open subscriptions complete and their connections close, which
+    // the drain would otherwise wait for until it cuts them.
+    started.push({ name: "realtime", stop: () => realtime.close() });
 
     const first = await createDefaultAccountIfEmpty(db, { ownerEmail: config.OWNER_EMAIL });
     if (first) {

@@ -25,6 +25,9 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, DataloaderPlugin],
   scopeAuth: {
+    // A subscription's scopes are checked once, when it starts: it is refused, not left open
+    // yielding errors (the types it yields still check theirs on every event).
+    authorizeOnSubscribe: true,
     authScopes: (context) => ({
       scope: (wanted: Scope) => !!context.domain?.key && grants(context.domain.key.scopes, wanted),
       authenticated: !!context.domain,

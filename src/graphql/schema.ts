@@ -13,5 +13,6 @@ import "./blocklist.js";
 import "./campaigns.js";
 import "./imports.js";
 import "./webhooks.js";
+import "./subscriptions.js";
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -3,8 +3,10 @@ import { GraphQLError } from "graphql";
 import { createYoga, isAsyncIterable, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Context as DomainContext } from "../domain/context.js";
 import type { Logger } from "../log.js";
+import type { RealtimeChanges } from "../realtime/listener.js";
 import type { GraphQLContext } from "./context.js";
 import { domainErrorIn, mapGraphQLError } from "./error-mapper.js";
+import { useEventContexts } from "./event-contexts.js";
 import { useOrderedExecution } from "./ordered-execution.js";
 import { schema } from "./schema.js";
 import { useStorableText } from "./storable.js";
@@ -14,6 +16,8 @@ export interface GraphQLServerContext {
   domain: DomainContext | null;
   /** The request's logger, which carries its request id. */
   log: Logger;
+  /** Where subscriptions hear of changes; absent, subscriptions are refused. */
+  realtime?: RealtimeChanges | null;
 }
 
 export const graphqlLimits = {
@@ -152,7 +156,7 @@ export function createGraphQLServer(
     logging: false,
     // Unexpected errors reach clients as "Unexpected error." with no stack.
     maskedErrors: { maskError: mapGraphQLError },
-    context: ({ domain, log }) => ({ domain, log }),
+    context: ({ domain, log, realtime }) => ({ domain, log, realtime }),
     plugins: [
       EnvelopArmorPlugin({
         maxDepth: {
@@ -174,6 +178,7 @@ export function createGraphQLServer(
         blockFieldSuggestion: { enabled: false },
       }),
       useOrderedExecution({ compiledPlans: options.compiledPlans }),
+      useEventContexts(),
       useStorableText(),
       useUnexpectedErrorLog(log),
       useErrorStatus(),

@@ -3,6 +3,7 @@ import { requestId } from "hono/request-id";
 import { sql } from "kysely";
 import { createGraphQLServer } from "../graphql/server.js";
 import type { Logger } from "../log.js";
+import { RealtimeListener } from "../realtime/listener.js";
 import { createAudienceRoutes } from "../rest/audience/routes.js";
 import { createBotampRoutes } from "../rest/botamp/routes.js";
 import { createBotbatRoutes } from "../rest/botbat/routes.js";
@@ -27,6 +28,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const { db, log } = deps;
   const app = new Hono<Env>();
   const graphql = createGraphQLServer(log);
+  // Opened with the first subscriber only: a server no one subscribes to holds no connection.
+  const realtime = deps.realtime ?? new RealtimeListener({ connection: deps.pool.options, log });
 
   // Every response carries X-Request-Id (the caller's, if it sent a sane one); logs carry it too.
   app.use(requestId());
@@ -71,7 +74,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
     const requestLog = c.get("log");
     const domain = identity.kind === "key" ? domainContextOf(deps, identity, requestLog) : null;
-    return graphql.fetch(c.req.raw, { domain, log: requestLog });
+    return graphql.fetch(c.req.raw, { domain, log: requestLog, realtime });
   });
 
   // REST dialects: each mounts its own documented paths (src/rest/<dialect>/routes.ts).

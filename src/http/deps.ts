@@ -4,6 +4,7 @@ import type { Account } from "../db/types.js";
 import type { Authenticated } from "../domain/accounts/keys.js";
 import type { Context, Jobs } from "../domain/context.js";
 import type { Logger } from "../log.js";
+import type { RealtimeChanges } from "../realtime/listener.js";
 import type { LimitOverrides } from "../rest/botbat/rate-limits.js";
 
 /** What the HTTP app and every surface it mounts are built from. */
@@ -17,6 +18,8 @@ export interface AppDeps {
   publicUrl?: string;
   /** Rows of botbat's rate-limit table replaced (BOTBAT_RATE_LIMITS; tests set small ones). */
   botbatLimits?: LimitOverrides;
+  /** The process's LISTEN for changes (GraphQL subscriptions); absent, one is made from `pool`. */
+  realtime?: RealtimeChanges;
 }
 
 /** The domain context of a request made with `found`'s key: built here for every surface. */

@@ -27,6 +27,8 @@ export async function startServerProcess(options: {
   port?: number;
   /** node's arguments that start the server; by default the sources through tsx. */
   entry?: string[];
+  /** More environment (WORKER: "off" for an HTTP-only process). */
+  env?: Record<string, string>;
 }): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = {
@@ -36,6 +38,7 @@ export async function startServerProcess(options: {
     HOST: "127.0.0.1",
     LOG_LEVEL: "info",
     WORKER: "inline",
+    ...options.env,
   };
   if (options.smtpUrl) env.SMTP_URL = options.smtpUrl;
   else delete env.SMTP_URL;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { REALTIME_CHANNEL } from "../realtime/publish.js";
 import { emitEventOn } from "../webhooks/emit-on-client.js";
 import { importCompletedData } from "../webhooks/payloads.js";
 import { applyImportTags, subscriberOfRow } from "./merge-tags.js";
@@ -121,6 +122,13 @@ export async function mergeStaged(client: pg.PoolClient, plan: MergePlan): Promi
          updated = $5, invalid = $6, failure = null, finished_at = clock_timestamp()
        where account_id = $1 and id = $2`,
       [accountId, importId, plan.total, result.created, result.updated, result.invalid],
+    );
+    // GraphQL subscriptions hear of the completion at the commit (src/domain/realtime).
+    await client.query(
+      `select pg_notify($1, json_build_object('accountId', account_id::text, 'topic', 'import',
+         'id', public_id)::text)
+       from imports where account_id = $2 and id = $3`,
+      [REALTIME_CHANNEL, accountId, importId],
     );
     await client.query("delete from import_chunks where account_id = $1 and import_id = $2", [
       accountId,

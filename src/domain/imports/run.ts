@@ -5,6 +5,7 @@ import type { ImportRow } from "../../db/types.js";
 import type { Logger } from "../../log.js";
 import type { Queryable } from "../context.js";
 import { coerceValue } from "../fields/values.js";
+import { publishChange, REALTIME_CHANNEL } from "../realtime/publish.js";
 import type { ColumnLayout, ImportField } from "./columns.js";
 import { ImportBusy, ImportFailure, ImportInterrupted } from "./failure.js";
 import { mergeStaged } from "./merge.js";
@@ -109,17 +110,20 @@ async function execute(
 ): Promise<ImportRow> {
   const { db, pool, log } = deps;
   const accountId = imp.account_id;
-  await db
-    .updateTable("imports")
-    .set({
-      status: "running",
-      started_at: sql<Date>`coalesce(started_at, now())`,
-      processed: 0,
-      failure: null,
-    })
-    .where("account_id", "=", accountId)
-    .where("id", "=", imp.id)
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("imports")
+      .set({
+        status: "running",
+        started_at: sql<Date>`coalesce(started_at, now())`,
+        processed: 0,
+        failure: null,
+      })
+      .where("account_id", "=", accountId)
+      .where("id", "=", imp.id)
+      .execute();
+    await publishChange(trx, { accountId, topic: "import", id: imp.public_id });
+  });
   // What an earlier, interrupted attempt staged.
   await db
     .deleteFrom("import_rows")
@@ -152,10 +156,17 @@ async function execute(
       onProgress: (processed) => {
         // Called between batches of rows: the place to give up when the process stops.
         if (options.signal?.aborted) throw new ImportInterrupted();
+        // One statement, so the notice leaves with the count it announces (subscriptions).
         progress = progress.then(() =>
           lock.query(
-            "update imports set processed = $3 where account_id = $1 and id = $2 and status = 'running'",
-            [accountId, imp.id, processed],
+            `with counted as (
+               update imports set processed = $3
+               where account_id = $1 and id = $2 and status = 'running'
+               returning account_id, public_id)
+             select pg_notify($4, json_build_object(
+               'accountId', account_id::text, 'topic', 'import', 'id', public_id)::text)
+             from counted`,
+            [accountId, imp.id, processed, REALTIME_CHANNEL],
           ),
         );
         // Awaited once staging ends; a run given up before then (a stop, a bad file) closes the
@@ -304,6 +315,7 @@ async function markFailed(db: DB, importId: string, failure: string): Promise<Im
       .returningAll()
       .executeTakeFirst();
     if (!row) return findImport(trx, importId);
+    await publishChange(trx, { accountId: row.account_id, topic: "import", id: row.public_id });
     if (row.notify_email !== null && !row.sandbox)
       await queueMailIn(trx, failedReport(row.notify_email, row, failure));
     await trx

@@ -1,0 +1,183 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccount } from "../../src/domain/accounts/accounts.js";
+import { issueKey } from "../../src/domain/accounts/keys.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { killHard, type ServerProcess, startServerProcess, until } from "../helpers/process.js";
+import type { TestGateway } from "../helpers/server.js";
+import { type SseSubscription, subscribeSse } from "../helpers/sse.js";
+import { uploadOk } from "../imports/fixtures.js";
+
+// Two real server processes on one database, neither running jobs: A takes the changes, B holds
+// the subscribers, and a third process (`npm run worker`) runs the import A queued. Whatever B's
+// subscribers hear has crossed processes through Postgres LISTEN/NOTIFY.
+
+const ROWS = 60_000;
+
+let database: TestDatabase;
+let a: ServerProcess;
+let b: ServerProcess;
+let worker: ChildProcess | undefined;
+let workerOutput = "";
+let key: string;
+let otherKey: string;
+let campaignsOnlyKey: string;
+const open: SseSubscription[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  [a, b] = await Promise.all([
+    startServerProcess({ databaseUrl: database.url, env: { WORKER: "off" } }),
+    startServerProcess({ databaseUrl: database.url, env: { WORKER: "off" } }),
+  ]);
+  const first = await createAccount(database.db, { name: "first" });
+  key = first.secret;
+  campaignsOnlyKey = (await issueKey(database.db, first.account.id, { scopes: ["campaigns:read"] }))
+    .secret;
+  otherKey = (await createAccount(database.db, { name: "other" })).secret;
+});
+
+afterAll(async () => {
+  for (const subscription of open) subscription.close();
+  if (worker && worker.exitCode === null) {
+    worker.kill("SIGKILL");
+    await new Promise((resolve) => worker?.once("exit", resolve));
+  }
+  await Promise.all([a && killHard(a), b && killHard(b)]);
+  await database?.drop();
+});
+
+const IMPORT_PROGRESS = `subscription($id: ID!) {
+  importProgress(id: $id) { id status total processed created updated invalid progress }
+}`;
+
+interface ImportState {
+  id: string;
+  status: string;
+  total: number;
+  processed: number;
+  created: number;
+  progress: number;
+}
+
+async function subscribe<T>(
+  server: { url: string },
+  query: string,
+  variables: Record<string, unknown>,
+  withKey: string | null,
+): Promise<SseSubscription<T>> {
+  const subscription = await subscribeSse<T>(server.url, query, variables, withKey);
+  open.push(subscription as SseSubscription);
+  return subscription;
+}
+
+function csv(rows: number): string {
+  const lines = ["email,first_name"];
+  for (let row = 1; row <= rows; row++) lines.push(`person${row}@example.com,Person ${row}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** B's LISTEN connection, as Postgres sees it. */
+async function listenerOf(server: ServerProcess): Promise<number | null> {
+  const { rows } = await sql<{ pid: number }>`
+    select pid from pg_stat_activity
+    where application_name = ${`contact-gateway realtime (pid ${server.child.pid})`}`.execute(
+    database.db,
+  );
+  return rows[0]?.pid ?? null;
+}
+
+describe("GraphQL subscriptions over SSE across processes", () => {
+  let importId: string;
+  let watcher: SseSubscription<{ importProgress: ImportState }>;
+
+  it("start with the import's current state on B for an import queued through A", async () => {
+    const created = await uploadOk({ url: a.url } as TestGateway, key, csv(ROWS));
+    importId = created.id;
+    watcher = await subscribe(b, IMPORT_PROGRESS, { id: importId }, key);
+    expect(watcher.status).toBe(200);
+    expect(watcher.contentType).toMatch(/^text\/event-stream/);
+    const first = await watcher.next();
+    expect(first.errors).toBeUndefined();
+    expect(first.data?.importProgress).toMatchObject({
+      id: importId,
+      status: "QUEUED",
+      total: ROWS,
+      processed: 0,
+      created: 0,
+    });
+  });
+
+  it("refuse another account's import as NOT_FOUND, and a key without imports:read", async () => {
+    const other = await subscribe<{ importProgress: ImportState }>(
+      b,
+      IMPORT_PROGRESS,
+      { id: importId },
+      otherKey,
+    );
+    const otherErrors = other.refusal?.errors ?? (await other.next()).errors;
+    expect(otherErrors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+
+    const unscoped = await subscribe<{ importProgress: ImportState }>(
+      b,
+      IMPORT_PROGRESS,
+      { id: importId },
+      campaignsOnlyKey,
+    );
+    const unscopedErrors = unscoped.refusal?.errors ?? (await unscoped.next()).errors;
+    expect(unscopedErrors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+
+    const anonymous = await subscribe(b, IMPORT_PROGRESS, { id: importId }, null);
+    expect(anonymous.status).toBe(401);
+    const anonymousErrors = anonymous.refusal?.errors ?? (await anonymous.next()).errors;
+    expect(anonymousErrors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("survive B's LISTEN connection being terminated: the state is read again", async () => {
+    const before = await until("B's LISTEN connection", () => listenerOf(b), 20_000);
+    await sql`select pg_terminate_backend(${before})`.execute(database.db);
+    // Once listening again, B re-reads what its subscribers watch: changes made while it was
+    // deaf would otherwise be lost.
+    const again = await watcher.next(30_000);
+    expect(again.data?.importProgress).toMatchObject({ id: importId, status: "QUEUED" });
+    const after = await listenerOf(b);
+    expect(after).not.toBeNull();
+    expect(after).not.toBe(before);
+    expect(b.output()).toContain("realtime: the LISTEN connection is down; reconnecting");
+  });
+
+  it("deliver the import's progress to B while a worker process runs it, up to its completion", async () => {
+    worker = spawn(process.execPath, ["--import", "tsx", "src/jobs/run-worker.ts"], {
+      env: { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    worker.stdout?.on("data", (chunk) => (workerOutput += chunk));
+    worker.stderr?.on("data", (chunk) => (workerOutput += chunk));
+    const states: ImportState[] = [];
+    for (;;) {
+      const event = await watcher.next(120_000).catch((error: Error) => {
+        throw new Error(`${error.message}; worker: ${workerOutput}`);
+      });
+      expect(event.errors).toBeUndefined();
+      const state = event.data?.importProgress as ImportState;
+      states.push(state);
+      if (state.status === "COMPLETED") break;
+    }
+    // Progress is announced every 50,000 rows read: some state between queued and completed
+    // reached B, with a count in between.
+    const running = states.filter((state) => state.status === "RUNNING");
+    expect(running.length).toBeGreaterThan(0);
+    expect(running.some((state) => state.processed > 0 && state.processed < ROWS)).toBe(true);
+    expect(states.at(-1)).toMatchObject({
+      status: "COMPLETED",
+      processed: ROWS,
+      created: ROWS,
+      progress: 1,
+    });
+    // Statuses only move forward.
+    const order = ["QUEUED", "RUNNING", "COMPLETED"];
+    const ranks = states.map((state) => order.indexOf(state.status));
+    expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+  });
+});

@@ -5,6 +5,7 @@ import { createDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { openDatabaseServer } from "./db/open.js";
 import { createDefaultAccountIfEmpty } from "./domain/accounts/accounts.js";
+import { configureTemplates, templateSettingsFromConfig } from "./domain/templates/settings.js";
 import { configureWebhooks, settingsFromConfig } from "./domain/webhooks/settings.js";
 import { createApp } from "./http/app.js";
 import { serveApp } from "./http/serve.js";
@@ -96,6 +97,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
   };
 
   configureWebhooks(settingsFromConfig(config));
+
+  configureTemplates(templateSettingsFromConfig(config));
   try {
     const server = await openDatabaseServer(config, log);
     started.push({ name: "database server", stop: server.stop });

@@ -13,6 +13,7 @@ import "./blocklist.js";
 import "./campaigns.js";
 import "./imports.js";
 import "./webhooks.js";
+import "./templates.js";
 import "./subscriptions.js";
 
 export const schema = lexicographicSortSchema(builder.toSchema());

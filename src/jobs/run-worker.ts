@@ -2,6 +2,7 @@ import { loadConfigOrExit } from "../config.js";
 import { createDatabase } from "../db/database.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { openDatabaseServer } from "../db/open.js";
+import { configureTemplates, templateSettingsFromConfig } from "../domain/templates/settings.js";
 import { configureWebhooks, settingsFromConfig } from "../domain/webhooks/settings.js";
 import { createLogger } from "../log.js";
 import { createMailer } from "../mail/mailer.js";
@@ -15,6 +16,7 @@ const config = loadConfigOrExit();
 
 const log = createLogger(config.LOG_LEVEL);
 configureWebhooks(settingsFromConfig(config));
+configureTemplates(templateSettingsFromConfig(config));
 
 const STOP_LIMIT_MS = 25_000;
 

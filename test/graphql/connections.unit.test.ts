@@ -44,6 +44,7 @@ describe("connections", () => {
       "Query.lists",
       "Query.subscribers",
       "Query.tags",
+      "Query.templates",
       "Query.webhooks",
       "Webhook.deliveries",
     ]);
@@ -77,6 +78,7 @@ describe("connections", () => {
       "Query.lists": { scope: "lists:read" },
       "Query.subscribers": { scope: "subscribers:read" },
       "Query.tags": { scope: "tags:read" },
+      "Query.templates": { scope: "templates:read" },
       "Query.webhooks": { scope: "webhooks:read" },
       "Webhook.deliveries": { scope: "webhooks:read" },
     });

@@ -5,6 +5,7 @@ import type { BotbatEnv } from "./auth.js";
 import { registerCampaignRoutes } from "./campaigns/routes.js";
 import { registerContactRoutes } from "./contacts/routes.js";
 import { BotbatRefusal, botbatError, botbatErrors, summary, zodProblems } from "./errors.js";
+import { registerTemplateRoutes } from "./templates/routes.js";
 import { registerWebhookRoutes } from "./webhooks/routes.js";
 
 // botbat's /v1 API (src/rest/botbat/README.md says what each endpoint answers). Routes are
@@ -42,6 +43,7 @@ export function createBotbatRoutes(deps: AppDeps): BotbatApp {
 
   registerContactRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerTemplateRoutes(app, deps);
   registerCampaignRoutes(app, deps);
 
   // Any other path under /v1 is botbat's 404, in its envelope.

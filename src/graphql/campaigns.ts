@@ -12,6 +12,9 @@ import {
   pageCampaigns,
   updateCampaign,
 } from "../domain/campaigns/campaigns.js";
+import { refsOfCampaigns } from "../domain/campaigns/payload.js";
+import { cancelCampaign, sendCampaign } from "../domain/campaigns/send.js";
+import { statsOfCampaigns } from "../domain/campaigns/stats.js";
 import { builder } from "./builder.js";
 import { domainOf } from "./context.js";
 import { mutationErrors } from "./errors.js";
@@ -36,6 +39,20 @@ const CampaignStatusEnum = builder.enumType("CampaignStatus", {
   values: upper(CAMPAIGN_STATUSES),
 });
 
+const CampaignStatsRef = builder
+  .objectRef<Awaited<ReturnType<typeof statsOfCampaigns>>[number]>("CampaignStats")
+  .implement({
+    description: "Its messages by status, counted (exact) when asked.",
+    fields: (t) => ({
+      total: t.exposeInt("total", { description: "Messages written so far." }),
+      queued: t.exposeInt("queued"),
+      sent: t.exposeInt("sent"),
+      delivered: t.exposeInt("delivered"),
+      read: t.exposeInt("read"),
+      failed: t.exposeInt("failed"),
+    }),
+  });
+
 export const CampaignRef = builder.node(builder.objectRef<CampaignRow>("Campaign"), {
   description: "A send to lists and tags.",
   id: { resolve: (campaign) => campaign.public_id },
@@ -51,6 +68,47 @@ export const CampaignRef = builder.node(builder.objectRef<CampaignRow>("Campaign
     body: t.exposeString("body", { nullable: true }),
     status: t.expose("status", { type: CampaignStatusEnum }),
     scheduledAt: t.expose("scheduled_at", { type: "DateTime", nullable: true }),
+    // One statement for the templates of every campaign of the response.
+    templateId: t.loadable({
+      type: "ID",
+      nullable: true,
+      description: "The Template it sends (global id); null: its own subject and body.",
+      resolve: (campaign) => campaign.id,
+      load: async (ids: string[], context) => {
+        const domain = domainOf(context);
+        const refs = await refsOfCampaigns(
+          domain.db,
+          domain.account.id,
+          ids.map((id) => ({ id })),
+        );
+        return refs.map((ref) =>
+          ref.templateId === null ? null : encodeGlobalID("Template", ref.templateId),
+        );
+      },
+    }),
+    variables: t.field({
+      type: "JSON",
+      description: "The template's variables: position or name → a value.",
+      resolve: (campaign) => campaign.variables,
+    }),
+    sandbox: t.exposeBoolean("sandbox"),
+    startedAt: t.expose("started_at", { type: "DateTime", nullable: true }),
+    audienceDoneAt: t.expose("audience_done_at", {
+      type: "DateTime",
+      nullable: true,
+      description: "When every subscriber of the audience had its message.",
+    }),
+    completedAt: t.expose("completed_at", { type: "DateTime", nullable: true }),
+    failureReason: t.exposeString("failure_reason", { nullable: true }),
+    // One `group by` over the messages of every campaign of the response.
+    stats: t.loadable({
+      type: CampaignStatsRef,
+      resolve: (campaign) => campaign.id,
+      load: (ids: string[], context) => {
+        const domain = domainOf(context);
+        return statsOfCampaigns(domain.db, domain.account.id, ids);
+      },
+    }),
     createdAt: t.expose("created_at", { type: "DateTime" }),
     updatedAt: t.expose("updated_at", { type: "DateTime" }),
     // One statement for the lists (and one for the tags) of every campaign on the page.
@@ -118,6 +176,8 @@ interface CampaignFieldsInput {
   listIds?: readonly string[] | null;
   tagIds?: readonly string[] | null;
   scheduledAt?: Date | null;
+  templateId?: string | null;
+  variables?: unknown;
 }
 
 function toDomainInput(input: CampaignFieldsInput): CampaignInput {
@@ -125,6 +185,9 @@ function toDomainInput(input: CampaignFieldsInput): CampaignInput {
     ...input,
     listIds: publicIdsOf(input.listIds, "List"),
     tagIds: publicIdsOf(input.tagIds, "Tag"),
+    templateId:
+      input.templateId == null ? input.templateId : publicIdOf(input.templateId, "Template"),
+    variables: input.variables as CampaignInput["variables"],
   };
 }
 
@@ -139,6 +202,11 @@ builder.relayMutationField(
       listIds: t.idList({ description: "Lists to send to." }),
       tagIds: t.idList({ description: "Tags to send to." }),
       scheduledAt: t.field({ type: "DateTime" }),
+      templateId: t.id({ description: "A Template of the campaign's channel." }),
+      variables: t.field({
+        type: "JSON",
+        description: 'The template\'s variables: {"1": "{{first_name}}"}.',
+      }),
     }),
   },
   {
@@ -165,10 +233,13 @@ builder.relayMutationField(
         type: "DateTime",
         description: "Left out: unchanged; null: cleared.",
       }),
+      templateId: t.id({ description: "Left out: unchanged; null: cleared (sends its body)." }),
+      variables: t.field({ type: "JSON", description: "Replaces them; left out: unchanged." }),
     }),
   },
   {
-    description: "Changes a draft campaign; any other status is a ConflictError.",
+    description:
+      "Changes a draft campaign; a scheduled one returns to draft (its schedule dropped); any other status is a ConflictError.",
     authScopes: { scope: "campaigns:write" },
     errors: { types: mutationErrors },
     resolve: (_root, { input: { id, ...fields } }, context) =>
@@ -190,4 +261,40 @@ builder.relayMutationField(
     },
   },
   { outputFields: (t) => ({ deletedId: t.exposeID("deletedId") }) },
+);
+
+builder.relayMutationField(
+  "sendCampaign",
+  {
+    inputFields: (t) => ({
+      id: t.id({ required: true }),
+      at: t.field({
+        type: "DateTime",
+        description: "When to send (in the future); left out or null: now.",
+      }),
+    }),
+  },
+  {
+    description:
+      "Sends a draft now (SENDING) or schedules it (SCHEDULED). Another status, or a template not approved, is a ConflictError; no text, no audience, a variable without value or a time in the past is a ValidationError.",
+    authScopes: { scope: "campaigns:write" },
+    errors: { types: mutationErrors },
+    resolve: (_root, { input }, context) =>
+      sendCampaign(domainOf(context), campaignIdOf(input.id), input.at ?? null),
+  },
+  { outputFields: (t) => ({ campaign: t.field({ type: CampaignRef, resolve: (row) => row }) }) },
+);
+
+builder.relayMutationField(
+  "cancelCampaign",
+  { inputFields: (t) => ({ id: t.id({ required: true }) }) },
+  {
+    description:
+      "Returns a scheduled campaign to draft and drops its schedule; another status is a ConflictError.",
+    authScopes: { scope: "campaigns:write" },
+    errors: { types: mutationErrors },
+    resolve: (_root, { input }, context) =>
+      cancelCampaign(domainOf(context), campaignIdOf(input.id)),
+  },
+  { outputFields: (t) => ({ campaign: t.field({ type: CampaignRef, resolve: (row) => row }) }) },
 );

@@ -74,7 +74,11 @@ function checkTexts(input: CampaignInput, creating: boolean): void {
     issues.push({ path: ["subject"], message: tooLong(MAX_SUBJECT) });
   if ((input.body?.length ?? 0) > MAX_BODY)
     issues.push({ path: ["body"], message: tooLong(MAX_BODY) });
-  const variables = Object.entries(input.variables ?? {});
+  const given: unknown = input.variables ?? {};
+  const isObject = typeof given === "object" && given !== null && !Array.isArray(given);
+  if (!isObject)
+    issues.push({ path: ["variables"], message: "variables is an object of name → text" });
+  const variables = isObject ? Object.entries(given) : [];
   if (variables.length > VARIABLES_MAX)
     issues.push({ path: ["variables"], message: `at most ${VARIABLES_MAX} variables` });
   for (const [name, value] of variables) {

@@ -206,5 +206,9 @@ builder.relayMutationField(
         variables: input.variables,
       }),
   },
-  { outputFields: (t) => ({ message: t.field({ type: MessageRef, resolve: (row) => row }) }) },
+  {
+    // Not `message`: a client asking `... on Error { message }` beside it would get GraphQL's
+    // "fields conflict" refusal (a Message and a String under one response name).
+    outputFields: (t) => ({ sentMessage: t.field({ type: MessageRef, resolve: (row) => row }) }),
+  },
 );

@@ -159,10 +159,6 @@ export async function sendMessage(ctx: Context, input: SendMessageInput): Promis
       path: ["contactId"],
       message: `the contact has no phone number, which ${channel} needs`,
     });
-  if (template && template.channel === channel && template.status !== "approved")
-    throw new Conflict(
-      `template ${template.public_id} is ${template.status}: only an approved template can be sent`,
-    );
 
   const given = Object.fromEntries(
     variablesOf(input).map(([name, value]) => [name.toLowerCase(), String(value)]),
@@ -193,6 +189,11 @@ export async function sendMessage(ctx: Context, input: SendMessageInput): Promis
     issues.push({ path: ["subject"], message: `renders to more than ${MAX_SUBJECT} characters` });
   if (issues.length > 0) throw new Validation(issues);
 
+  // The state of the template and the contact, once every field is right.
+  if (template && template.channel === channel && template.status !== "approved")
+    throw new Conflict(
+      `template ${template.public_id} is ${template.status}: only an approved template can be sent`,
+    );
   const refused = await refusal(ctx, contact, channel, template);
   if (refused) throw new Conflict(refused);
 

@@ -74,6 +74,8 @@ const FIELD_NAMES: Record<string, string> = {
   scheduledAt: "scheduled_at",
   listIds: "audience.list_ids",
   tagIds: "audience.tag_ids",
+  contactId: "contact_id",
+  agentId: "agent_id",
 };
 
 /** A domain issue's path (["email"], ["customValues", "plan"]) as the client's field. */

@@ -13,6 +13,9 @@ import "./blocklist.js";
 import "./campaigns.js";
 import "./imports.js";
 import "./webhooks.js";
+import "./agents.js";
+import "./conversations.js";
+import "./messages.js";
 import "./templates.js";
 import "./subscriptions.js";
 

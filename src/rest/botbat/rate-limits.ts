@@ -39,6 +39,12 @@ export const DEFAULT_LIMITS = {
   "campaigns.update": { points: 60, seconds: 60 },
   "campaigns.delete": { points: 60, seconds: 60 },
   "campaigns.send": { points: 30, seconds: 60 },
+  "messages.send": { points: 600, seconds: 60 },
+  "messages.get": { points: 1200, seconds: 60 },
+  "conversations.list": { points: 300, seconds: 60 },
+  "conversations.get": { points: 600, seconds: 60 },
+  "conversations.assign": { points: 300, seconds: 60 },
+  "conversations.resolve": { points: 300, seconds: 60 },
 } as const satisfies Record<string, Limit>;
 
 export type LimitName = keyof typeof DEFAULT_LIMITS;

@@ -4,7 +4,9 @@ import { answerError } from "../kit/errors.js";
 import type { BotbatEnv } from "./auth.js";
 import { registerCampaignRoutes } from "./campaigns/routes.js";
 import { registerContactRoutes } from "./contacts/routes.js";
+import { registerConversationRoutes } from "./conversations/routes.js";
 import { BotbatRefusal, botbatError, botbatErrors, summary, zodProblems } from "./errors.js";
+import { registerMessageRoutes } from "./messages/routes.js";
 import { registerTemplateRoutes } from "./templates/routes.js";
 import { registerWebhookRoutes } from "./webhooks/routes.js";
 
@@ -45,6 +47,8 @@ export function createBotbatRoutes(deps: AppDeps): BotbatApp {
   registerWebhookRoutes(app, deps);
   registerTemplateRoutes(app, deps);
   registerCampaignRoutes(app, deps);
+  registerMessageRoutes(app, deps);
+  registerConversationRoutes(app, deps);
 
   // Any other path under /v1 is botbat's 404, in its envelope.
   app.all("/v1/*", (c) =>

@@ -26,7 +26,8 @@ import type { HttpFigures } from "./http.js";
 // Seeding 1,000,000 contacts takes minutes. BENCH_CONTACTS_KEEP=<folder> keeps the seeded
 // database in that folder and reuses it on the next run with the same BENCH_CONTACTS (pending
 // migrations run on it first, so a new one is applied to 1,000,000 rows as in production);
-// BENCH_CONTACTS_ONLY=search loads the search endpoint only.
+// BENCH_CONTACTS_ONLY=search loads the search endpoint only. Both when run alone (run.ts seeds
+// afresh and loads every endpoint).
 
 const FIRST =
   `James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Barbara

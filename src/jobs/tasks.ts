@@ -1,6 +1,7 @@
 import type { TaskList } from "graphile-worker";
 import { SANDBOX_LIFECYCLE_TASK } from "../channels/sandbox.js";
 import { FAN_OUT_TASK, FINISH_TASK } from "../domain/campaigns/status.js";
+import { WAKE_CONVERSATION_TASK } from "../domain/conversations/changes.js";
 import { IMPORT_TASK } from "../domain/imports/create.js";
 import { SEND_MAIL_TASK } from "../domain/mail.js";
 import { SEND_MESSAGES_TASK } from "../domain/messages/queue.js";
@@ -14,6 +15,7 @@ import { sandboxLifecycleTask } from "./sandbox-lifecycle.js";
 import { sendMailTask } from "./send-mail.js";
 import { sendMessagesTask } from "./send-messages.js";
 import { approveSandboxTemplateTask, submitTemplateTask } from "./template-review.js";
+import { wakeConversationTask } from "./wake-conversation.js";
 
 /** Every task the workers run, by name. */
 export function createTaskList(deps: WorkerDeps): TaskList {
@@ -27,5 +29,6 @@ export function createTaskList(deps: WorkerDeps): TaskList {
     [SANDBOX_LIFECYCLE_TASK]: sandboxLifecycleTask(deps),
     [FAN_OUT_TASK]: campaignFanOutTask(deps),
     [FINISH_TASK]: campaignFinishTask(deps),
+    [WAKE_CONVERSATION_TASK]: wakeConversationTask(deps),
   };
 }

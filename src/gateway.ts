@@ -1,5 +1,7 @@
 import type { ServerType } from "@hono/node-server";
 import type { Runner } from "graphile-worker";
+import { createChannels } from "./channels/index.js";
+import { channelSettingsFromConfig } from "./channels/settings.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
@@ -111,8 +113,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     let stopWorker = async () => {};
     if (config.WORKER === "inline") {
       const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM, log);
-      const worker: Runner = await startWorker({ db, pool, log, mailer });
-      stopWorker = () => worker.stop();
+      const channels = createChannels(channelSettingsFromConfig(config), { db, jobs, log, mailer });
+      const worker: Runner = await startWorker({ db, pool, log, mailer, channels });
+      stopWorker = () => worker.stop().finally(() => channels.close());
       started.push({ name: "worker", stop: stopWorker });
     }
     const realtime = new RealtimeListener({ connection: { connectionString: server.url }, log });
@@ -125,6 +128,10 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
         publicUrl: config.PUBLIC_URL,
         botbatLimits: config.BOTBAT_RATE_LIMITS,
         realtime,
+        whatsapp: {
+          appSecret: config.WHATSAPP_APP_SECRET,
+          verifyToken: config.WHATSAPP_VERIFY_TOKEN,
+        },
       }),
     );
     const http = await listen(requests.fetch, config);

@@ -2,7 +2,7 @@ import type { DB } from "../db/database.js";
 import type { MessageChannel } from "../db/types.js";
 import type { Jobs } from "../domain/context.js";
 import { receiveInbound } from "../domain/messages/inbound.js";
-import { recordProviderStatuses } from "../domain/messages/status.js";
+import { recordProviderStatusesWhenKnown } from "../domain/messages/status.js";
 import type { Logger } from "../log.js";
 import type { Mailer } from "../mail/mailer.js";
 import type { Channel } from "./channel.js";
@@ -44,6 +44,10 @@ export function receiptStatus(receipt: SmppReceipt): "delivered" | "failed" | nu
   return null;
 }
 
+/** How long a receipt waits for the message it names to be recorded as sent (a receipt may
+ * come before the send job has recorded the SMSC's id). */
+const RECEIPT_WAIT_MS = 10_000;
+
 export function createChannels(settings: ChannelSettings, deps: ChannelDeps): Channels {
   const log = deps.log.child({ component: "channels" });
   const smpp = settings.smpp
@@ -55,13 +59,18 @@ export function createChannels(settings: ChannelSettings, deps: ChannelDeps): Ch
             if (!status) return;
             const error =
               receipt.error && receipt.error !== "000" ? `, error ${receipt.error}` : "";
-            await recordProviderStatuses(deps.db, deps.jobs, "sms", [
-              {
-                providerMessageId: receipt.providerMessageId,
-                status,
-                reason: status === "failed" ? `SMS not delivered: ${receipt.state}${error}` : null,
-              },
-            ]);
+            const report = {
+              providerMessageId: receipt.providerMessageId,
+              status,
+              reason: status === "failed" ? `SMS not delivered: ${receipt.state}${error}` : null,
+            };
+            await recordProviderStatusesWhenKnown(
+              deps.db,
+              deps.jobs,
+              "sms",
+              [report],
+              RECEIPT_WAIT_MS,
+            );
           },
           inbound: async (message) => {
             await receiveInbound(deps.db, deps.jobs, log, {

@@ -8,6 +8,7 @@ import { createAudienceRoutes } from "../rest/audience/routes.js";
 import { createBotampRoutes } from "../rest/botamp/routes.js";
 import { createBotbatRoutes } from "../rest/botbat/routes.js";
 import { createMailtrainRoutes } from "../rest/mailtrain/routes.js";
+import { createWhatsAppWebhookRoutes } from "../rest/providers/whatsapp.js";
 import { createReferenceRoutes } from "../rest/reference/routes.js";
 import { identify } from "./auth.js";
 import { type AppDeps, domainContextOf } from "./deps.js";
@@ -83,6 +84,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route("/", createMailtrainRoutes(deps));
   const botbat = createBotbatRoutes(deps);
   app.route("/", botbat);
+  // Providers' callbacks (message statuses, inbound messages), verified by their own signatures.
+  app.route("/", createWhatsAppWebhookRoutes(deps));
   // The browsable reference of botbat's /v1 (and botamp): /openapi.json and /docs.
   app.route("/", createReferenceRoutes(botbat));
 

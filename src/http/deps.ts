@@ -6,6 +6,7 @@ import type { Context, Jobs } from "../domain/context.js";
 import type { Logger } from "../log.js";
 import type { RealtimeChanges } from "../realtime/listener.js";
 import type { LimitOverrides } from "../rest/botbat/rate-limits.js";
+import type { WhatsAppWebhookSettings } from "../rest/providers/whatsapp.js";
 
 /** What the HTTP app and every surface it mounts are built from. */
 export interface AppDeps {
@@ -20,6 +21,8 @@ export interface AppDeps {
   botbatLimits?: LimitOverrides;
   /** The process's LISTEN for changes (GraphQL subscriptions); absent, one is made from `pool`. */
   realtime?: RealtimeChanges;
+  /** WhatsApp's webhook: its app secret and verify token (absent: every callback refused). */
+  whatsapp?: WhatsAppWebhookSettings;
 }
 
 /** The domain context of a request made with `found`'s key: built here for every surface. */

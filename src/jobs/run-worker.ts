@@ -1,3 +1,5 @@
+import { createChannels } from "../channels/index.js";
+import { channelSettingsFromConfig } from "../channels/settings.js";
 import { loadConfigOrExit } from "../config.js";
 import { createDatabase } from "../db/database.js";
 import { migrateToLatest } from "../db/migrate.js";
@@ -6,6 +8,7 @@ import { configureTemplates, templateSettingsFromConfig } from "../domain/templa
 import { configureWebhooks, settingsFromConfig } from "../domain/webhooks/settings.js";
 import { createLogger } from "../log.js";
 import { createMailer } from "../mail/mailer.js";
+import { jobs } from "./queue.js";
 import { installJobQueue, startWorker } from "./worker.js";
 
 // `npm run worker`: a process that only runs jobs, beside HTTP processes started with WORKER=off.
@@ -26,12 +29,10 @@ try {
   const applied = await migrateToLatest(db);
   if (applied.length > 0) log.info({ migrations: applied }, "migrations applied");
   await installJobQueue(pool, log);
-  const runner = await startWorker({
-    db,
-    pool,
-    log,
-    mailer: createMailer(config.SMTP_URL, config.MAIL_FROM, log),
-  });
+  const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM, log);
+  // The SMPP session (SMPP_URL) lives here: receipts and inbound SMS reach worker processes.
+  const channels = createChannels(channelSettingsFromConfig(config), { db, jobs, log, mailer });
+  const runner = await startWorker({ db, pool, log, mailer, channels });
   log.info("worker started");
 
   let stopping = false;
@@ -45,6 +46,7 @@ try {
       process.exit(1);
     }, STOP_LIMIT_MS).unref();
     await runner.stop().catch((error: unknown) => log.error({ err: error }, "worker stop failed"));
+    await channels.close();
     await db.destroy();
     await server.stop();
     log.info("worker stopped");

@@ -127,14 +127,19 @@ export async function messageReaching(
   id: string,
   status: MessageRow["status"],
 ): Promise<MessageRow> {
-  return waitFor(
-    async () => {
-      const row = await messageById(database, id);
-      return row.status === status && row;
-    },
-    `message ${id} to be ${status}`,
-    30_000,
-  );
+  let last: MessageRow | null = null;
+  try {
+    return await waitFor(
+      async () => {
+        last = await messageById(database, id);
+        return last.status === status && last;
+      },
+      `message ${id} to be ${status}`,
+      30_000,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; it is ${JSON.stringify(last)}`);
+  }
 }
 
 export interface ChannelWorker {

@@ -242,3 +242,40 @@ export function recordProviderStatuses(
     sql`m.channel = ${channel} and m.provider_message_id = r.provider_message_id`,
   );
 }
+
+/**
+ * recordProviderStatuses for reports that may come before the send job has recorded the ids
+ * they name (the provider answered the send, the job's batch is still in flight): reports of
+ * ids not yet known are applied again until they are, for `waitMs` at most; past that they are
+ * about messages that are not ours, and dropped.
+ */
+export async function recordProviderStatusesWhenKnown(
+  db: Queryable,
+  jobs: Jobs,
+  channel: MessageChannel,
+  reports: readonly (StatusReport & { providerMessageId: string })[],
+  waitMs: number,
+): Promise<{ changed: ChangedMessage[]; unknown: string[] }> {
+  const deadline = Date.now() + waitMs;
+  const changed: ChangedMessage[] = [];
+  let pending = [...reports];
+  for (;;) {
+    // Known before the reports are applied: then the reports saw them.
+    const ids = [...new Set(pending.map((report) => report.providerMessageId))];
+    const known = new Set(
+      (
+        await db
+          .selectFrom("messages")
+          .select("provider_message_id")
+          .where("channel", "=", channel)
+          .where("provider_message_id", "in", ids)
+          .execute()
+      ).map((row) => row.provider_message_id),
+    );
+    changed.push(...(await recordProviderStatuses(db, jobs, channel, pending)));
+    pending = pending.filter((report) => !known.has(report.providerMessageId));
+    if (pending.length === 0 || Date.now() > deadline)
+      return { changed, unknown: pending.map((report) => report.providerMessageId) };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

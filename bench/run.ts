@@ -8,6 +8,7 @@ import { benchGraphQL, type HttpFigures } from "./http.js";
 import { benchImport } from "./import.js";
 import { benchMailtrain, seedMailtrainList } from "./mailtrain.js";
 import { seedAudience } from "./seed.js";
+import { benchSse, sseReport } from "./sse.js";
 import { benchWebhooks, webhooksReport } from "./webhooks.js";
 
 // `npm run bench`: a live server (its own process) on a fresh embedded PostgreSQL with 10,000
@@ -29,7 +30,10 @@ const largeRows = Number(process.env.BENCH_LARGE_ROWS ?? 50_000);
 const contactCount = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
 const webhookEvents = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 2_000);
 const webhookCount = Number(process.env.BENCH_WEBHOOKS ?? 2);
-const PARTS = ["http", "mailtrain", "botamp", "import", "contacts", "webhooks"] as const;
+// (i) SSE fan-out: BENCH_SSE_SUBSCRIBERS (100) subscribers, BENCH_SSE_CHANGES (2000) in a burst.
+const sseSubscribers = Number(process.env.BENCH_SSE_SUBSCRIBERS ?? 100);
+const sseChanges = Number(process.env.BENCH_SSE_CHANGES ?? 2_000);
+const PARTS = ["http", "mailtrain", "botamp", "import", "contacts", "webhooks", "sse"] as const;
 const only = [...process.argv.slice(2), ...(process.env.BENCH_ONLY ?? "").split(",")]
   .map((part) => part.trim())
   .filter((part) => part !== "");
@@ -207,6 +211,15 @@ async function main() {
     const webhooks = runs("webhooks")
       ? await benchWebhooks({ databaseUrl, events: webhookEvents, webhooks: webhookCount })
       : null;
+    const sse = runs("sse")
+      ? await benchSse({
+          database,
+          subscribers: sseSubscribers,
+          changes: sseChanges,
+          pacedPerSecond: 50,
+          pacedSeconds: 10,
+        })
+      : null;
     await db.destroy();
 
     console.log(
@@ -241,6 +254,7 @@ async function main() {
     }
     if (contacts) console.log(contactsReport(contacts, connections));
     if (webhooks) console.log(webhooksReport(webhooks));
+    if (sse) console.log(sseReport(sse));
     if (botamp)
       console.log(
         `(e) botamp create_or_update_many: ${botamp.rows.toLocaleString("en")} subscribers (${(botamp.bodyBytes / 1024 / 1024).toFixed(1)} MB) accepted in ${botamp.acceptMs} ms, processed in ${(botamp.processMs / 1000).toFixed(2)} s = ${Math.round(botamp.rowsPerSecond).toLocaleString("en")} rows/s (created ${botamp.created}, invalid ${botamp.invalid})`,

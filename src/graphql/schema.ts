@@ -18,5 +18,6 @@ import "./conversations.js";
 import "./messages.js";
 import "./templates.js";
 import "./subscriptions.js";
+import "./message-subscriptions.js";
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -72,6 +72,21 @@ async function subscribe<T>(
   return subscription;
 }
 
+async function graphql<T>(
+  server: { url: string },
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (!body.data) throw new Error(`${query}: ${JSON.stringify(body)}`);
+  return body.data;
+}
+
 function csv(rows: number): string {
   const lines = ["email,first_name"];
   for (let row = 1; row <= rows; row++) lines.push(`person${row}@example.com,Person ${row}`);
@@ -179,5 +194,129 @@ describe("GraphQL subscriptions over SSE across processes", () => {
     const order = ["QUEUED", "RUNNING", "COMPLETED"];
     const ranks = states.map((state) => order.indexOf(state.status));
     expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+  });
+
+  it("deliver a campaign's status changed through A's GraphQL to B's subscriber", async () => {
+    const tag = await graphql<{ createTag: { tag: { id: string } } }>(
+      a,
+      `mutation { createTag(input: { name: "spring" }) { ... on CreateTagPayload { tag { id } } } }`,
+    );
+    const created = await graphql<{ createCampaign: { campaign: { id: string } } }>(
+      a,
+      `mutation($tagId: ID!) { createCampaign(input: {
+          name: "Spring", subject: "Hello", body: "Hi {{first_name}}", tagIds: [$tagId] }) {
+        ... on CreateCampaignPayload { campaign { id } } } }`,
+      { tagId: tag.createTag.tag.id },
+    );
+    const id = created.createCampaign.campaign.id;
+    const progress = await subscribe<{ campaignProgress: { id: string; status: string } }>(
+      b,
+      "subscription($id: ID!) { campaignProgress(id: $id) { id status scheduledAt } }",
+      { id },
+      key,
+    );
+    expect((await progress.next()).data?.campaignProgress).toMatchObject({ id, status: "DRAFT" });
+
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    const sent = await graphql<{ sendCampaign: { __typename: string } }>(
+      a,
+      `mutation($id: ID!, $at: DateTime) { sendCampaign(input: { id: $id, at: $at }) {
+        __typename ... on Error { message } } }`,
+      { id, at },
+    );
+    expect(sent.sendCampaign).toEqual({ __typename: "SendCampaignPayload" });
+    expect((await progress.next()).data?.campaignProgress).toMatchObject({
+      id,
+      status: "SCHEDULED",
+      scheduledAt: at,
+    });
+
+    await graphql(a, `mutation($id: ID!) { cancelCampaign(input: { id: $id }) { __typename } }`, {
+      id,
+    });
+    expect((await progress.next()).data?.campaignProgress).toMatchObject({ id, status: "DRAFT" });
+  });
+
+  it("deliver a message's statuses and its new conversation to B's subscribers of the account only", async () => {
+    const contacts = await graphql<{ subscribers: { edges: { node: { id: string } }[] } }>(
+      a,
+      "{ subscribers(first: 1) { edges { node { id } } } }",
+    );
+    const contactId = contacts.subscribers.edges[0].node.id;
+    type MessageState = { id: string; status: string; conversation: { id: string } | null };
+    const messages = await subscribe<{ messageStatusChanged: MessageState }>(
+      b,
+      "subscription { messageStatusChanged { id status conversation { id } } }",
+      {},
+      key,
+    );
+    const conversations = await subscribe<{
+      conversationUpdated: { id: string; status: string; contact: { id: string } };
+    }>(b, "subscription { conversationUpdated { id status contact { id } } }", {}, key);
+    const othersMessages = await subscribe(
+      b,
+      "subscription { messageStatusChanged { id status } }",
+      {},
+      otherKey,
+    );
+    const othersConversations = await subscribe(
+      b,
+      "subscription { conversationUpdated { id } }",
+      {},
+      otherKey,
+    );
+    for (const stream of [messages, conversations, othersMessages, othersConversations])
+      expect(stream.status).toBe(200);
+
+    const sent = await graphql<{ sendMessage: { sentMessage: { id: string } } }>(
+      a,
+      `mutation($contactId: ID!) {
+        sendMessage(input: { contactId: $contactId, channel: EMAIL, subject: "Hi", body: "Hello" }) {
+          ... on SendMessagePayload { sentMessage { id } } ... on Error { message } } }`,
+      { contactId },
+    );
+    const messageId = sent.sendMessage.sentMessage?.id;
+    expect(messageId, JSON.stringify(sent)).toBeTypeOf("string");
+
+    // The worker moves it through the sandbox's lifecycle (no provider is configured).
+    const states: MessageState[] = [];
+    while (states.at(-1)?.status !== "READ") {
+      const event = await messages.next(60_000);
+      expect(event.errors).toBeUndefined();
+      states.push(event.data?.messageStatusChanged as MessageState);
+    }
+    expect(new Set(states.map((state) => state.id))).toEqual(new Set([messageId]));
+    const order = ["QUEUED", "SENT", "DELIVERED", "READ"];
+    const ranks = states.map((state) => order.indexOf(state.status));
+    expect(ranks.every((rank) => rank >= 0)).toBe(true);
+    expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+
+    const opened = (await conversations.next()).data?.conversationUpdated;
+    expect(opened).toMatchObject({ status: "OPEN", contact: { id: contactId } });
+    expect(states[0].conversation?.id).toBe(opened?.id);
+
+    // One message's state by id: its current state first.
+    const one = await subscribe<{ messageStatusChanged: MessageState }>(
+      b,
+      "subscription($id: ID!) { messageStatusChanged(id: $id) { id status } }",
+      { id: messageId },
+      key,
+    );
+    expect((await one.next()).data?.messageStatusChanged).toMatchObject({
+      id: messageId,
+      status: "READ",
+    });
+    // The other account's subscribers were connected to the same process all along, and every
+    // notice reaches all of a process's streams in one pass: they heard nothing.
+    expect(othersMessages.received).toEqual([]);
+    expect(othersConversations.received).toEqual([]);
+    const foreign = await subscribe(
+      b,
+      "subscription($id: ID!) { messageStatusChanged(id: $id) { id } }",
+      { id: messageId },
+      otherKey,
+    );
+    const foreignErrors = foreign.refusal?.errors ?? (await foreign.next()).errors;
+    expect(foreignErrors?.[0]?.extensions?.code).toBe("NOT_FOUND");
   });
 });

@@ -24,6 +24,10 @@ async function run(command: Runnable, runtime: Runtime, out: Output): Promise<nu
       return (await import("./cli/keys.js")).keysRevoke(runtime, command.input, out);
     case "import":
       return (await import("./cli/import.js")).importFile(runtime, command.input, out);
+    case "agents add":
+      return (await import("./cli/agents.js")).agentsAdd(runtime, command.input, out);
+    case "agents list":
+      return (await import("./cli/agents.js")).agentsList(runtime, command.input, out);
   }
 }
 

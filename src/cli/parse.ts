@@ -104,12 +104,40 @@ export function parseImport(args: string[]) {
   };
 }
 
+export function parseAgentsAdd(args: string[]) {
+  const { values } = parseCommand("agents add", args, {
+    account: { type: "string" },
+    name: { type: "string" },
+    email: { type: "string" },
+    json: { type: "boolean" },
+  });
+  return {
+    account: required("agents add", "account", values.account),
+    name: required("agents add", "name", values.name),
+    email: required("agents add", "email", values.email),
+    json: values.json ?? false,
+  };
+}
+
+export function parseAgentsList(args: string[]) {
+  const { values } = parseCommand("agents list", args, {
+    account: { type: "string" },
+    json: { type: "boolean" },
+  });
+  return {
+    account: required("agents list", "account", values.account),
+    json: values.json ?? false,
+  };
+}
+
 export type AccountsCreateInput = ReturnType<typeof parseAccountsCreate>;
 export type AccountsUpdateInput = ReturnType<typeof parseAccountsUpdate>;
 export type KeysCreateInput = ReturnType<typeof parseKeysCreate>;
 export type KeysListInput = ReturnType<typeof parseKeysList>;
 export type KeysRevokeInput = ReturnType<typeof parseKeysRevoke>;
 export type ImportInput = ReturnType<typeof parseImport>;
+export type AgentsAddInput = ReturnType<typeof parseAgentsAdd>;
+export type AgentsListInput = ReturnType<typeof parseAgentsList>;
 
 export type Command =
   | { name: "help" }
@@ -118,7 +146,9 @@ export type Command =
   | { name: "keys create"; input: KeysCreateInput }
   | { name: "keys list"; input: KeysListInput }
   | { name: "keys revoke"; input: KeysRevokeInput }
-  | { name: "import"; input: ImportInput };
+  | { name: "import"; input: ImportInput }
+  | { name: "agents add"; input: AgentsAddInput }
+  | { name: "agents list"; input: AgentsListInput };
 
 export function commandOf(argv: string[]): Command {
   const [first, second, ...rest] = argv;
@@ -139,7 +169,11 @@ export function commandOf(argv: string[]): Command {
   if (first === "keys" && second === "revoke") {
     return { name: "keys revoke", input: parseKeysRevoke(rest) };
   }
-  if (first === "accounts" || first === "keys") {
+  if (first === "agents" && second === "add")
+    return { name: "agents add", input: parseAgentsAdd(rest) };
+  if (first === "agents" && second === "list")
+    return { name: "agents list", input: parseAgentsList(rest) };
+  if (first === "accounts" || first === "keys" || first === "agents") {
     throw new UsageError(
       second === undefined
         ? `${first}: a subcommand is required`

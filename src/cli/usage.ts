@@ -19,6 +19,10 @@ Commands:
   keys list --account SID [--json]
       The account's keys (their ids, never their secrets).
   keys revoke --account SID KEY_ID [--json]
+  agents add --account SID --name NAME --email EMAIL [--json]
+      Adds an agent, who answers conversations (one per email, in any case).
+  agents list --account SID [--json]
+      The account's agents, oldest first.
   import FILE --account SID [--list LIST_ID] [--keep-existing] [--json]
       Imports a CSV of subscribers in this process, with a progress bar on a terminal.
       --keep-existing leaves subscribers already in the account as they are.

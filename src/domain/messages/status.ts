@@ -256,6 +256,7 @@ export async function recordProviderStatusesWhenKnown(
   reports: readonly (StatusReport & { providerMessageId: string })[],
   waitMs: number,
 ): Promise<{ changed: ChangedMessage[]; unknown: string[] }> {
+  if (reports.length === 0) return { changed: [], unknown: [] };
   const deadline = Date.now() + waitMs;
   const changed: ChangedMessage[] = [];
   let pending = [...reports];

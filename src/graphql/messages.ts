@@ -12,6 +12,7 @@ import {
 import { sendMessage } from "../domain/messages/send.js";
 import type { Page } from "../domain/page.js";
 import { getSubscribers } from "../domain/subscribers/read.js";
+import { getTemplates } from "../domain/templates/templates.js";
 import { builder } from "./builder.js";
 import { domainOf, type GraphQLContext } from "./context.js";
 import { ConversationRef } from "./conversations.js";
@@ -22,6 +23,7 @@ import { MessageChannelEnum } from "./message-channel.js";
 import { keysetConnection } from "./pagination.js";
 import { scopedConnection } from "./scoped-connection.js";
 import { SubscriberRef } from "./subscribers.js";
+import { TemplateRef } from "./templates.js";
 
 // Messages: one to or from one contact on one channel, with the time of each status. A page of
 // messages loads its contacts and conversations in one statement each; a page of conversations
@@ -84,6 +86,14 @@ export const MessageRef = builder.node(builder.objectRef<MessageView>("Message")
         (await getSubscribers(domainOf(context), ids)).map(
           (row) => row ?? new Error("contact not found"),
         ),
+    }),
+    template: t.loadable({
+      type: TemplateRef,
+      nullable: true,
+      description: "The template it was sent from; null for a body of its own.",
+      authScopes: { scope: "templates:read" },
+      resolve: (row) => row.template_public_id,
+      load: (ids: string[], context) => getTemplates(domainOf(context), ids),
     }),
     conversation: t.loadable({
       type: ConversationRef,

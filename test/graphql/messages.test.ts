@@ -114,6 +114,39 @@ describe("sendMessage", () => {
     ]);
   });
 
+  it("names the template a message came from", async () => {
+    const account = await gateway.account();
+    const ada = await contact(gateway, account.id, {
+      email: "ada@example.com",
+      phone: "+14155550100",
+    });
+    const id = await template(gateway, account.id, {
+      channel: "sms",
+      name: "welcome",
+      body: "Welcome {{1}}",
+    });
+    const sent = await gateway.graphql<{
+      sendMessage: { sentMessage: { body: string; template: { id: string; name: string } } };
+    }>(
+      `mutation($input: SendMessageInput!) { sendMessage(input: $input) {
+        ... on SendMessagePayload { sentMessage { body template { id name } } } } }`,
+      {
+        input: {
+          contactId: gid("Subscriber", ada.publicId),
+          channel: "SMS",
+          templateId: gid("Template", id),
+          variables: { "1": "aboard" },
+        },
+      },
+      account.key,
+    );
+    expect(sent.errors).toBeUndefined();
+    expect(sent.data?.sendMessage.sentMessage).toEqual({
+      body: "Welcome aboard",
+      template: { id: gid("Template", id), name: "welcome" },
+    });
+  });
+
   it("answers typed errors and writes nothing", async () => {
     const account = await gateway.account();
     const ada = await contact(gateway, account.id, { email: "ada@example.com" });

@@ -9,10 +9,10 @@ import type { ContactRow } from "./keyset.js";
 // - a query of words (letters, spaces, ' and -) is a name: contacts whose first and last names
 //   sound like its first and last words, either order (fuzzystrmatch's double metaphone: "jon
 //   smyth" sounds like "john smith"), or, for one word, whose first or last name sounds like it;
-//   when the sound finds fewer than FEW_BY_SOUND, also contacts whose names are one typo away
-//   from those words (contact_name_keys: each word and its spellings with one letter left out,
-//   so "jaes smthson", which does not sound like James Smithson, still finds him) and, for one
-//   word, emails that begin with it;
+//   when the sound finds fewer than FEW_BY_SOUND, also contacts with one name a typo away from
+//   one word and the other sounding like the other word (a letter left out, added, changed, or
+//   two swapped: "jaes smithson", which does not sound like James Smithson, still finds him;
+//   through the same sound index, see typoAway) and, for one word, emails that begin with it;
 // - any other query but a phone (no spaces) is the beginning of an email: "mary.jo" finds
 //   mary.jones@…; one with an @ is compared up to its @, so a typo in the domain still finds it;
 // - a phone-like query (digits, spaces, + ( ) . - /) is the end of a phone's digits:
@@ -29,12 +29,14 @@ import type { ContactRow } from "./keyset.js";
 //
 // Why (EXPLAIN ANALYZE at 1,000,000 contacts in one account, bench/README.md): the trigram index
 // cost 12 ms for a phone's digits and 25–60 ms for a name or an email, its posting lists of
-// common trigrams being long; the quick ways cost 0.2–5 ms. A trigram index on the names alone
+// common trigrams being long; the quick ways cost 0.1–6 ms. A trigram index on the names alone
 // still took 16 ms; a name's sound plus a trigram filter of the other name read ~1,000 (last
-// names) to 20,000 (first names) rows. Expression indexes rather than stored generated columns:
-// a stored column rewrites the table, and the expressions are cheap on the few rows found. A
-// loose trigram threshold ("jon smyth" ~ "john smith" is 0.31) matched 20,000 contacts with
-// common names and took 0.5–2 s to rank.
+// names) to 20,000 (first names) rows. A GIN index of each name's spellings with one letter
+// left out found typos in 1–3 ms but tripled the cost of inserting contacts; the sounds of the
+// query word's spellings a typo away need no index of their own. Expression indexes rather than
+// stored generated columns: a stored column rewrites the table, and the expressions are cheap on
+// the few rows found. A loose trigram threshold ("jon smyth" ~ "john smith" is 0.31) matched
+// 20,000 contacts with common names and took 0.5–2 s to rank.
 
 /**
  * The least word similarity of a trigram match, per kind of query. Looser thresholds matched
@@ -88,7 +90,8 @@ const FIRST = sql`dmetaphone(coalesce(s.first_name, ''))`;
 const LAST = sql`dmetaphone(coalesce(s.last_name, ''))`;
 const DOC = sql`contact_search_text(s.first_name, s.last_name, s.email, s.phone)`;
 const NAME = sql`lower(coalesce(s.first_name, '') || ' ' || coalesce(s.last_name, ''))`;
-const KEYS = sql`contact_name_keys(s.first_name, s.last_name)`;
+const FIRST_NAME = sql`lower(coalesce(s.first_name, ''))`;
+const LAST_NAME = sql`lower(coalesce(s.last_name, ''))`;
 /** The phone's digits, last first: its ending is the beginning of this (migration 0013's index). */
 const PHONE_BACKWARDS = sql`reverse(regexp_replace(s.phone, '[^0-9]', '', 'g'))`;
 
@@ -103,23 +106,59 @@ function soundsLike(text: string): RawBuilder<boolean> {
     or (${FIRST} = dmetaphone(${last}) and ${LAST} = dmetaphone(${first})))`;
 }
 
-/** Contacts whose names are one typo from the query's first and last words (or its one word). */
-function nameKeysMatch(text: string): RawBuilder<boolean> {
+/** A word's spellings one typo away: a letter left out, added or changed, or two swapped. */
+export function oneTypoAway(word: string): string[] {
+  const letters = "abcdefghijklmnopqrstuvwxyz";
+  const spellings = new Set<string>();
+  for (let i = 0; i <= word.length; i++) {
+    const [before, after] = [word.slice(0, i), word.slice(i)];
+    for (const letter of letters) spellings.add(before + letter + after);
+    if (after.length === 0) continue;
+    spellings.add(before + after.slice(1));
+    for (const letter of letters) spellings.add(before + letter + after.slice(1));
+    if (after.length > 1) spellings.add(before + after[1] + after[0] + after.slice(2));
+  }
+  return [...spellings];
+}
+
+/**
+ * Contacts with one name a typo away from one of the query's first and last words and the other
+ * name sounding like the other word, either order. A typo can change a sound ("jaes" is JS,
+ * James JMS), but the name is one of the word's spellings a typo away, so its sound is one of
+ * theirs: those few sounds (50 for "hery") are looked up in 0011's index on (account_id, last
+ * sound, first sound), and the name is then checked against the spellings themselves.
+ */
+function typoAway(accountId: string, text: string): RawBuilder<unknown> {
   const words = text.split(/[\s-]+/).filter((word) => /\p{L}/u.test(word));
+  if (words.length < 2) return NONE;
   const [first] = words;
   const last = words.at(-1) ?? first;
-  const matches = (word: string) => sql`${KEYS} && contact_name_keys(${word}, null)`;
-  if (words.length <= 1) return sql<boolean>`${matches(first)}`;
-  return sql<boolean>`${matches(first)} and ${matches(last)}`;
+  const near = (word: string) => {
+    const spellings = oneTypoAway(word);
+    return {
+      spellings: sql`${spellings}::text[]`,
+      // Cast: `= any((select …))` would compare with each row of the select, not the array.
+      sounds: sql`(select array_agg(distinct dmetaphone(v)) from unnest(${spellings}::text[]) v)::text[]`,
+    };
+  };
+  const [a, b] = [near(first), near(last)];
+  return sql`select s.id from subscribers s
+    where s.account_id = ${accountId} and (
+      (${LAST} = dmetaphone(${last}) and ${FIRST} = any(${a.sounds}) and ${FIRST_NAME} = any(${a.spellings}))
+      or (${FIRST} = dmetaphone(${first}) and ${LAST} = any(${b.sounds}) and ${LAST_NAME} = any(${b.spellings}))
+      or (${LAST} = dmetaphone(${first}) and ${FIRST} = any(${b.sounds}) and ${FIRST_NAME} = any(${b.spellings}))
+      or (${FIRST} = dmetaphone(${last}) and ${LAST} = any(${a.sounds}) and ${LAST_NAME} = any(${a.spellings})))
+      and (select count(*) from by_sound) < ${FEW_BY_SOUND}
+    limit ${MAX_CANDIDATES}`;
 }
 
 const NONE = sql`select null::bigint as id where false`;
 
 /**
- * The account's rows, checked on the rows a GIN index found rather than in the index: its
- * account_id key lists every contact of the account, and intersecting 1,000,000 of them with a
- * name's few costs 8 ms where the name's alone cost 0.3 (the planner chose it in this
- * statement). A GIN index takes no `= any(array)`, so the condition stays a filter.
+ * The account's rows, checked on the rows the trigram index found rather than in the index: its
+ * account_id key lists every contact of the account, and reading 1,000,000 of them cost 8 ms
+ * more (the planner chose it in this statement). A GIN index takes no `= any(array)`, so the
+ * condition stays a filter.
  */
 function inAccountAfterGin(accountId: string): RawBuilder<boolean> {
   return sql<boolean>`s.account_id = any(array[${accountId}]::bigint[])`;
@@ -149,9 +188,7 @@ function quickCandidates(accountId: string, text: string, kind: QueryKind): RawB
     )
     select id from by_sound
     union
-    (select s.id from subscribers s
-      where ${inAccountAfterGin(accountId)} and ${nameKeysMatch(text)} and ${few}
-      limit ${MAX_CANDIDATES})
+    (${typoAway(accountId, text)})
     union
     select id from (${text.includes(" ") ? NONE : emailPrefix}) e where ${few}`;
 }

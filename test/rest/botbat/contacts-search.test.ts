@@ -122,6 +122,9 @@ describe("GET /v1/contacts/search", () => {
     // "paker" sounds PKR, Parker PRKR; it is Parker without its r.
     const found = await search("peter paker");
     expect(found.body.data.map((contact) => contact.name)).toEqual(["Peter Parker"]);
+    // Either order, and two letters swapped.
+    expect((await search("paker peter")).body.data.map((c) => c.name)).toEqual(["Peter Parker"]);
+    expect((await search("petre parker")).body.data.map((c) => c.name)).toEqual(["Peter Parker"]);
     expect((await search("anabel leds")).body.data[0].name).toBe("Annabel Leeds");
   });
 

@@ -93,7 +93,7 @@ function csv(rows: number): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** B's LISTEN connection, as Postgres sees it. */
+/** A server process's LISTEN connection, as Postgres sees it. */
 async function listenerOf(server: ServerProcess): Promise<number | null> {
   const { rows } = await sql<{ pid: number }>`
     select pid from pg_stat_activity
@@ -108,6 +108,8 @@ describe("GraphQL subscriptions over SSE across processes", () => {
   let watcher: SseSubscription<{ importProgress: ImportState }>;
 
   it("start with the import's current state on B for an import queued through A", async () => {
+    // A process nobody subscribes to holds no LISTEN connection.
+    expect(await listenerOf(a)).toBeNull();
     const created = await uploadOk({ url: a.url } as TestGateway, key, csv(ROWS));
     importId = created.id;
     watcher = await subscribe(b, IMPORT_PROGRESS, { id: importId }, key);
@@ -318,5 +320,16 @@ describe("GraphQL subscriptions over SSE across processes", () => {
     );
     const foreignErrors = foreign.refusal?.errors ?? (await foreign.next()).errors;
     expect(foreignErrors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+
+  it("complete every open stream when B is stopped", async () => {
+    const open = await subscribe(b, "subscription { conversationUpdated { id } }", {}, key);
+    expect(open.status).toBe(200);
+    b.child.kill("SIGTERM");
+    await open.completed;
+    // Completed by the server, not cut: the HTTP drain would otherwise have waited its 10 s for
+    // the stream and then closed the connection under it.
+    expect(open.completedByServer()).toBe(true);
+    expect(await b.exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -18,6 +18,8 @@ export interface SseSubscription<T = Record<string, unknown>> {
   next: (timeoutMs?: number) => Promise<SseResult<T>>;
   /** Resolves when the server completes the stream (or the connection ends). */
   completed: Promise<void>;
+  /** Whether the server sent `complete` (rather than the connection ending without it). */
+  completedByServer: () => boolean;
   /** Called with each `next` event as it arrives (the bench timestamps them). */
   onEvent?: (result: SseResult<T>) => void;
   close: () => void;
@@ -44,6 +46,7 @@ export async function subscribeSse<T = Record<string, unknown>>(
   const received: SseResult<T>[] = [];
   let taken = 0;
   let ended = false;
+  let serverCompleted = false;
   const wakers = new Set<() => void>();
   const wake = () => {
     for (const waker of wakers) waker();
@@ -51,12 +54,14 @@ export async function subscribeSse<T = Record<string, unknown>>(
   let markCompleted: () => void = () => {};
   const completed = new Promise<void>((resolve) => (markCompleted = resolve));
 
+  let reader: ReadableStreamDefaultReader<string> | undefined;
   const subscription: SseSubscription<T> = {
     status: response.status,
     contentType,
     refusal: null,
     received,
     completed,
+    completedByServer: () => serverCompleted,
     next: (timeoutMs = 20_000) =>
       new Promise((resolve, reject) => {
         const check = () => {
@@ -79,7 +84,10 @@ export async function subscribeSse<T = Record<string, unknown>>(
         wakers.add(check);
         check();
       }),
-    close: () => abort.abort(),
+    close: () => {
+      abort.abort();
+      reader?.cancel().catch(() => {});
+    },
   };
 
   if (!contentType.startsWith("text/event-stream") || !response.body) {
@@ -89,11 +97,11 @@ export async function subscribeSse<T = Record<string, unknown>>(
     return subscription;
   }
 
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   void (async () => {
     let buffer = "";
     try {
-      for (;;) {
+      while (!serverCompleted) {
         const { value, done } = await reader.read();
         if (done) break;
         buffer += value;
@@ -115,13 +123,17 @@ export async function subscribeSse<T = Record<string, unknown>>(
             subscription.onEvent?.(result);
             wake();
           } else if (event === "complete") {
-            abort.abort();
+            serverCompleted = true;
+            break;
           }
         }
       }
     } catch {
       // Aborted by close() or by `complete`, or the connection dropped: the stream has ended.
     } finally {
+      // An aborted fetch does not always error a read already waiting behind the decoder.
+      reader.cancel().catch(() => {});
+      abort.abort();
       ended = true;
       markCompleted();
       wake();

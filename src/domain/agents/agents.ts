@@ -33,6 +33,7 @@ function checkAgent(input: AgentInput): { issues: Issue[]; name: string; email: 
   }
   if (email === "") bad("email", "is required");
   else if (email.length > MAX_EMAIL) bad("email", tooLong(MAX_EMAIL));
+  else if (textProblem(email)) bad("email", describeProblem(textProblem(email) ?? "nul"));
   else if (!isEmail(email)) bad("email", `${shown(email)} is not an email address`);
   return { issues, name, email };
 }

@@ -2,6 +2,7 @@ import type { Transaction } from "kysely";
 import type { AgentRow, ConversationStatus, Database } from "../../db/types.js";
 import { type Context, isSandbox } from "../context.js";
 import { NotFound, Validation } from "../errors.js";
+import { isPublicId } from "../public-id.js";
 import { publishChange } from "../realtime/publish.js";
 import { emitEvent } from "../webhooks/events.js";
 import { conversationData } from "./payload.js";
@@ -101,6 +102,7 @@ export function assignConversation(
     publicId,
     async (current, trx) => {
       if (agentId !== null) {
+        if (!isPublicId(agentId)) throw new NotFound("Agent", agentId);
         agent =
           (await trx
             .selectFrom("agents")

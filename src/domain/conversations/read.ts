@@ -1,8 +1,10 @@
+import { sql } from "kysely";
 import type { ConversationRow, ConversationStatus, MessageChannel } from "../../db/types.js";
 import type { Context, Queryable } from "../context.js";
 import { NotFound } from "../errors.js";
 import { inRequestedOrder } from "../order.js";
 import type { Page } from "../page.js";
+import { isPublicId } from "../public-id.js";
 
 // Conversations as every surface reads them: the row with its contact's and assignee's public
 // ids, so that a page needs no look-up per conversation.
@@ -89,6 +91,9 @@ function filtered(ctx: Context, filter: ConversationFilter) {
   let query = selectConversations(ctx, ctx.db);
   if (filter.status) query = query.where("conversations.status", "=", filter.status);
   if (filter.channel) query = query.where("conversations.channel", "=", filter.channel);
+  // An id that cannot exist matches nothing (and text Postgres refuses never reaches it).
+  for (const id of [filter.contactId, filter.assigneeId])
+    if (id && id !== UNASSIGNED && !isPublicId(id)) return query.where(sql<boolean>`false`);
   if (filter.contactId) query = query.where("subscribers.public_id", "=", filter.contactId);
   if (filter.assigneeId === UNASSIGNED)
     query = query.where("conversations.assignee_id", "is", null);

@@ -4,6 +4,7 @@ import { type Context, isSandbox } from "../context.js";
 import { threadFor } from "../conversations/thread.js";
 import { Conflict, type Issue, NotFound, Validation } from "../errors.js";
 import { loadFields } from "../fields/read.js";
+import { isPublicId } from "../public-id.js";
 import { publishChange } from "../realtime/publish.js";
 import { getSubscriber } from "../subscribers/read.js";
 import { recipientValues, renderText, valuesFor, variablesIn } from "../templates/variables.js";
@@ -100,6 +101,7 @@ function shapeIssues(input: SendMessageInput): Issue[] {
 }
 
 async function templateFor(ctx: Context, publicId: string): Promise<TemplateRow> {
+  if (!isPublicId(publicId)) throw new NotFound("Template", publicId);
   const row = await ctx.db
     .selectFrom("templates")
     .selectAll()
@@ -145,6 +147,7 @@ export async function sendMessage(ctx: Context, input: SendMessageInput): Promis
   const issues = shapeIssues(input);
   if (issues.length > 0) throw new Validation(issues);
   const channel = input.channel as MessageChannel;
+  if (!isPublicId(input.contactId)) throw new NotFound("Subscriber", input.contactId);
   const contact = await getSubscriber(ctx, input.contactId);
   const template = input.templateId ? await templateFor(ctx, input.templateId) : null;
 

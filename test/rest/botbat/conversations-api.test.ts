@@ -126,6 +126,11 @@ describe("conversations", () => {
     expect(resolved.body).toMatchObject({ total: 1, data: [{ id: ids[3], status: "resolved" }] });
     const nobody = await api.get<Page<Conversation>>("/v1/conversations?assignee=0123abc");
     expect(nobody.body).toEqual({ data: [], cursor: null, total: 0 });
+    for (const query of ["assignee=%00", "contact_id=a%00b", "contact_id=0123abc"]) {
+      const none = await api.get<Page<Conversation>>(`/v1/conversations?${query}`);
+      expect(none.status, query).toBe(200);
+      expect(none.body.total, query).toBe(0);
+    }
 
     for (const query of ["status=closed", "limit=0", "channel=fax"]) {
       const bad = await api.get<Refusal>(`/v1/conversations?${query}`);
@@ -188,6 +193,7 @@ describe("conversations", () => {
     const refusals: [string, unknown, number, string][] = [
       [id, { agent_id: theirs }, 404, "not_found"],
       [id, { agent_id: "0123456789abcdef0123456789abcdef" }, 404, "not_found"],
+      [id, { agent_id: "a\u0000b" }, 404, "not_found"],
       [id, {}, 422, "validation_error"],
       [id, { agent_id: 7 }, 422, "validation_error"],
       ["0123456789abcdef0123456789abcdef", { agent_id: bob }, 404, "not_found"],

@@ -175,6 +175,17 @@ describe("POST /v1/messages/send refuses, changing nothing", () => {
       template_id: theirTemplate,
     });
     expect(templateAnswer.status).toBe(404);
+    for (const ids of [
+      { contact_id: "a\u0000b" },
+      { contact_id: mine.ada.publicId, body: null, template_id: "t\u0000" },
+    ]) {
+      const answer = await mine.api.post<Refusal>("/v1/messages/send", {
+        channel: "sms",
+        body: "hi",
+        ...ids,
+      });
+      expect(answer.status, JSON.stringify(ids)).toBe(404);
+    }
     expect(await messagingCounts(gateway, other.id)).toEqual(before);
     expect(await messagingCounts(gateway, mine.account.id)).toMatchObject({ messages: 0 });
   });

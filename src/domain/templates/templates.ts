@@ -4,6 +4,7 @@ import { type Context, isSandbox } from "../context.js";
 import { Conflict, NotFound, Validation, violatedUniqueIndex } from "../errors.js";
 import { containing } from "../like.js";
 import { applyPage, type Page } from "../page.js";
+import { describeProblem, textProblem } from "../text.js";
 import { checkTemplate, type TemplateFields, type TemplateInput } from "./input.js";
 import { emitStatusChanged } from "./provider-status.js";
 
@@ -81,6 +82,9 @@ export async function getTemplates(
 }
 
 function filtered(ctx: Context, filter: TemplateFilter) {
+  // Postgres refuses a NUL in text: such a name matches nothing it could store, but says so.
+  const problem = filter.name ? textProblem(filter.name) : null;
+  if (problem) throw Validation.of(["name"], describeProblem(problem));
   let query = ctx.db.selectFrom("templates").where("account_id", "=", ctx.account.id);
   if (filter.channel) query = query.where("channel", "=", filter.channel as TemplateRow["channel"]);
   if (filter.status) query = query.where("status", "=", filter.status);

@@ -97,6 +97,8 @@ describe("create and read", () => {
     const badFilter = await api.call(key, "GET", "/v1/templates?status=live");
     expect(badFilter.status).toBe(422);
     expect(badFilter.body.error.details[0].field).toBe("status");
+    const nul = await api.call(key, "GET", "/v1/templates?name=a%00b");
+    expect([nul.status, nul.body.error.details[0].field]).toEqual([422, "name"]);
   });
 });
 

@@ -30,7 +30,7 @@ async function lockById(trx: Queryable, payload: CampaignJobPayload) {
     .selectAll()
     .where("account_id", "=", payload.accountId)
     .where("id", "=", payload.campaignId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
 }
 

@@ -17,6 +17,10 @@ import {
 /** A retried fan-out resumes where it was (audience_after): many tries cost nothing twice. */
 export const FAN_OUT_ATTEMPTS = 25;
 
+/**
+ * The campaign, locked until the transaction ends. FOR NO KEY UPDATE: messages being written for
+ * it (whose foreign key takes a KEY SHARE lock on the row) neither wait for it nor block it.
+ */
 export async function lockCampaign(
   trx: Queryable,
   ctx: Pick<Context, "account">,
@@ -27,7 +31,7 @@ export async function lockCampaign(
     .selectAll()
     .where("account_id", "=", ctx.account.id)
     .where("public_id", "=", publicId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!campaign) throw new NotFound("Campaign", publicId);
   return campaign;

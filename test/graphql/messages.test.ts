@@ -375,6 +375,28 @@ describe("conversations and agents", () => {
     );
     expect(list.data?.conversations.totalCount).toBe(1);
 
+    const reader = await gateway.key(account.id, ["conversations:read"]);
+    for (const [query, input] of [
+      [mutation("resolveConversation"), { id }],
+      [mutation("assignConversation"), { id, agentId: null }],
+    ] as const) {
+      const denied = await gateway.graphql(query, { input }, reader);
+      expect(denied.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    }
+    const noContacts = await gateway.graphql<{ conversations: { edges: unknown[] } }>(
+      "{ conversations { edges { node { status contact { email } } } } }",
+      {},
+      reader,
+    );
+    expect(noContacts.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const readable = await gateway.graphql<{ conversations: { totalCount: number } }>(
+      "{ conversations { totalCount edges { node { status assignee { name } } } } }",
+      {},
+      reader,
+    );
+    expect(readable.errors).toBeUndefined();
+    expect(readable.data?.conversations.totalCount).toBe(1);
+
     const removed = await gateway.graphql<{
       deleteAgent: { __typename: string; deletedId?: string };
     }>(

@@ -1,5 +1,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { receiveInbound } from "../../../src/domain/messages/inbound.js";
+import { jobs } from "../../../src/jobs/queue.js";
+import { createLogger } from "../../../src/log.js";
 import { startTestGateway, type TestGateway } from "../../helpers/server.js";
 import { type Botbat, botbat } from "./contacts-client.js";
 import { agent, contact } from "./messaging-fixtures.js";
@@ -259,8 +262,25 @@ describe("conversations", () => {
     const types = (await events(account.id)).map((e) => e.type);
     expect(types).toEqual(["conversation.created", "conversation.resolved"]);
 
-    // A message we send leaves it resolved; the contact's reply would open it (thread.ts).
+    // A message we send leaves it resolved; the contact's reply opens it, in the same history.
     await send(api, ada.publicId, "one more thing");
     expect((await api.get<Conversation>(`/v1/conversations/${id}`)).body.status).toBe("resolved");
+    const reply = await receiveInbound(gateway.database.db, jobs, createLogger("silent"), {
+      channel: "sms",
+      from: "+1 415 555 0100",
+      body: "thanks!",
+      providerMessageId: "in-1",
+    });
+    expect(reply).not.toBeNull();
+    const reopened = await api.get<
+      Conversation & { messages: { data: { body: string; direction: string; status: string }[] } }
+    >(`/v1/conversations/${id}`);
+    expect(reopened.body).toMatchObject({ status: "open", resolved_at: null });
+    expect(reopened.body.messages.data[0]).toMatchObject({
+      body: "thanks!",
+      direction: "inbound",
+      status: "received",
+    });
+    expect(reopened.body.messages.total).toBe(3);
   });
 });

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { jobs } from "../../src/jobs/queue.js";
+import { sendMessages } from "../../src/jobs/send-messages.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { startCloudApi, type TestCloudApi } from "./cloud-api.js";
 import {
   type ChannelWorker,
   type Fixture,
   fixture,
+  log,
   messageReaching,
   queueMessages,
   startChannelWorker,
@@ -138,4 +141,13 @@ it("retries a send WhatsApp does not answer in time", async () => {
   const sent = await messageReaching(database, id, "sent");
   expect(sent.attempts).toBe(2);
   expect(sendsTo("+14155550305")).toHaveLength(2);
+});
+
+it("sends nothing twice when a job is run again after its messages were sent", async () => {
+  const id = await whatsapp("+14155550306");
+  await messageReaching(database, id, "sent");
+  // The job's payload once more, as graphile-worker would run a job it thinks unfinished.
+  await sendMessages({ db: database.db, jobs, log, channels: worker.channels }, [id]);
+  expect(sendsTo("+14155550306")).toHaveLength(1);
+  expect((await messageReaching(database, id, "sent")).attempts).toBe(1);
 });

@@ -109,6 +109,24 @@ describe("sendMessage", () => {
       totalCount: 2,
       edges: [{ node: { body: "Hi Ada" } }, { node: { body: "Still there?" } }],
     });
+    const listed = await gateway.graphql<{
+      queued: { totalCount: number };
+      read: { totalCount: number };
+    }>(
+      `query($s: ID!) {
+        queued: messages(filter: {status: QUEUED, contactId: $s, channel: SMS}) { totalCount }
+        read: messages(filter: {status: READ}) { totalCount }
+      }`,
+      { s: gid("Subscriber", ada.publicId) },
+      account.key,
+    );
+    expect(listed.data).toEqual({ queued: { totalCount: 2 }, read: { totalCount: 0 } });
+    const badFilter = await gateway.graphql(
+      `{ messages(filter: {contactId: "nope"}) { totalCount } }`,
+      {},
+      account.key,
+    );
+    expect(badFilter.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(read.data?.subscriber.conversations).toEqual([
       { id: sent.sentMessage?.conversation?.id, channel: "SMS" },
     ]);

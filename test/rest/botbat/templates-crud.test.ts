@@ -375,3 +375,27 @@ describe("submission in the sandbox", () => {
     expect((await api.events(created.body.id)).map((event) => event.sandbox)).toEqual([true, true]);
   });
 });
+
+describe("the reference", () => {
+  it("lists the six endpoints with their bodies in /openapi.json", async () => {
+    const spec = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { requestBody?: unknown }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    const operations = Object.entries(spec.paths)
+      .filter(([path]) => path.startsWith("/v1/templates"))
+      .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`))
+      .sort();
+    expect(operations).toEqual([
+      "delete /v1/templates/{id}",
+      "get /v1/templates",
+      "get /v1/templates/{id}",
+      "post /v1/templates",
+      "post /v1/templates/{id}/submit",
+      "put /v1/templates/{id}",
+    ]);
+    expect(Object.keys(spec.components.schemas)).toEqual(
+      expect.arrayContaining(["Template", "TemplateCreate", "TemplateUpdate"]),
+    );
+  });
+});

@@ -10,8 +10,8 @@ import { isAsyncIterable, type Plugin } from "graphql-yoga";
  * Executes each event of a subscription with a context of its own. graphql-js (and yoga's default
  * executor) run every event with the subscription's one context, and the DataLoaders of a context
  * cache what they loaded (createContextCache): a campaign's lists read at the first event would be
- * shown unchanged at every later one. A shallow copy per event gives it fresh loaders and keeps
- * everything else (the key, the logger). graphql-js's `execute` also keeps the query's field order,
+ * shown unchanged at every later one. An object per event that inherits the subscription's context
+ * gives it fresh loaders and keeps everything else (the key, the logger). graphql-js's `execute` also keeps the query's field order,
  * as useOrderedExecution does for queries.
  */
 export function useEventContexts(): Plugin {
@@ -37,7 +37,8 @@ async function subscribe(
       const result = await execute({
         ...args,
         rootValue: event.value,
-        contextValue: { ...(args.contextValue as object) },
+        // Inherits every property without copying them (a copy cost more than the event).
+        contextValue: Object.create(args.contextValue as object),
       });
       return { value: result, done: false };
     },

@@ -1,4 +1,5 @@
 import { GraphQLError } from "graphql";
+import { keyIsLive } from "../domain/accounts/key-alive.js";
 import type { RealtimeTopic } from "../domain/realtime/publish.js";
 import type { ChangeStream, Notice } from "../realtime/stream.js";
 import { shared } from "../realtime/stream.js";
@@ -40,10 +41,19 @@ function viewKey(context: GraphQLContext, what: string): string {
  * ends the notice stream at once.
  */
 function states<T>(
+  context: GraphQLContext,
   stream: ChangeStream,
   first: T | null,
   read: (notice: Notice) => Promise<Reading<T>>,
 ): AsyncIterableIterator<T> {
+  const domain = domainOf(context);
+  const keyId = domain.key?.id;
+  // The key was checked when subscribing; a key revoked since (through any process) ends the
+  // stream before it shows anything more. Asked once per change for all streams of the key.
+  const live = (notice: Notice) =>
+    keyId === undefined
+      ? Promise.resolve(false)
+      : shared(notice, `key|${keyId}`, () => keyIsLive(domain.db, keyId));
   let initial = first;
   const done = { value: undefined, done: true } as const;
   const iterator: AsyncIterableIterator<T> = {
@@ -56,6 +66,10 @@ function states<T>(
       for (;;) {
         const notice = await stream.next();
         if (notice.done) return done;
+        if (!(await live(notice.value))) {
+          stream.end();
+          return done;
+        }
         const state = await read(notice.value);
         if (state === undefined) continue;
         if (state === null) {
@@ -102,7 +116,7 @@ export async function watchOne<T>(
     throw notFound();
   }
   const key = viewKey(context, `${topic}:${publicId}`);
-  return states(stream, current, async (notice) => {
+  return states(context, stream, current, async (notice) => {
     if (notice.kind === "change" && notice.change.id !== publicId) return undefined;
     return shared(notice, key, () => load(publicId));
   });
@@ -120,7 +134,7 @@ export async function watchAll<T>(
   keep: (state: T) => boolean = () => true,
 ): Promise<AsyncIterableIterator<T>> {
   const stream = await openStream(context, topic);
-  return states(stream, null, async (notice) => {
+  return states(context, stream, null, async (notice) => {
     if (notice.kind !== "change") return undefined;
     const id = notice.change.id;
     const state = await shared(notice, viewKey(context, `${topic}:${id}`), () => load(id));

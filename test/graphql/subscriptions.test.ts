@@ -21,6 +21,7 @@ let b: ServerProcess;
 let worker: ChildProcess | undefined;
 let workerOutput = "";
 let key: string;
+let accountId: string;
 let otherKey: string;
 let campaignsOnlyKey: string;
 const open: SseSubscription[] = [];
@@ -33,6 +34,7 @@ beforeAll(async () => {
   ]);
   const first = await createAccount(database.db, { name: "first" });
   key = first.secret;
+  accountId = first.account.id;
   campaignsOnlyKey = (await issueKey(database.db, first.account.id, { scopes: ["campaigns:read"] }))
     .secret;
   otherKey = (await createAccount(database.db, { name: "other" })).secret;
@@ -320,6 +322,46 @@ describe("GraphQL subscriptions over SSE across processes", () => {
     );
     const foreignErrors = foreign.refusal?.errors ?? (await foreign.next()).errors;
     expect(foreignErrors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+
+  it("end a stream whose key is revoked through A before it shows another change", async () => {
+    const issued = await issueKey(database.db, accountId, {});
+    const tag = await graphql<{ createTag: { tag: { id: string } } }>(
+      a,
+      `mutation { createTag(input: { name: "revoked" }) { ... on CreateTagPayload { tag { id } } } }`,
+    );
+    const created = await graphql<{ createCampaign: { campaign: { id: string } } }>(
+      a,
+      `mutation($tagId: ID!) { createCampaign(input: {
+          name: "Later", subject: "Hello", body: "Hi", tagIds: [$tagId] }) {
+        ... on CreateCampaignPayload { campaign { id } } } }`,
+      { tagId: tag.createTag.tag.id },
+    );
+    const id = created.createCampaign.campaign.id;
+    const watch = await subscribe<{ campaignProgress: { status: string } }>(
+      b,
+      "subscription($id: ID!) { campaignProgress(id: $id) { status } }",
+      { id },
+      issued.secret,
+    );
+    expect((await watch.next()).data?.campaignProgress).toEqual({ status: "DRAFT" });
+
+    const keyId = Buffer.from(`ApiKey:${issued.key.public_id}`).toString("base64");
+    const revoked = await graphql<{ revokeApiKey: { __typename: string } }>(
+      a,
+      `mutation($id: ID!) { revokeApiKey(input: { id: $id }) { __typename } }`,
+      { id: keyId },
+    );
+    expect(revoked.revokeApiKey.__typename).toBe("RevokeApiKeyPayload");
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    await graphql(
+      a,
+      `mutation($id: ID!, $at: DateTime) { sendCampaign(input: { id: $id, at: $at }) { __typename } }`,
+      { id, at },
+    );
+    await expect(watch.next()).rejects.toThrow("the stream completed after 1 events");
+    expect(watch.completedByServer()).toBe(true);
+    expect(watch.received).toHaveLength(1);
   });
 
   it("complete every open stream when B is stopped", async () => {

@@ -32,7 +32,7 @@ const webhookEvents = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 2_000);
 const webhookCount = Number(process.env.BENCH_WEBHOOKS ?? 2);
 // (i) SSE fan-out: BENCH_SSE_SUBSCRIBERS (100) subscribers, BENCH_SSE_CHANGES (2000) in a burst.
 const sseSubscribers = Number(process.env.BENCH_SSE_SUBSCRIBERS ?? 100);
-const sseChanges = Number(process.env.BENCH_SSE_CHANGES ?? 2_000);
+const sseChanges = Number(process.env.BENCH_SSE_CHANGES ?? 1_000);
 const PARTS = ["http", "mailtrain", "botamp", "import", "contacts", "webhooks", "sse"] as const;
 const only = [...process.argv.slice(2), ...(process.env.BENCH_ONLY ?? "").split(",")]
   .map((part) => part.trim())

@@ -333,6 +333,9 @@ describe("bad input changes nothing", () => {
       { name: "x", variables: { "1": 2 } },
       { name: "x", variables: { "no spaces please": "x" } },
       { name: "x", audience: { list_ids: "abc" } },
+      { name: "nul\u0000", body: "x" },
+      { name: "x", audience: { list_ids: ["a\u0000"] } },
+      { name: "x", variables: { "1": "\ud800" } },
     ]) {
       const response = await api(full, "POST", "/v1/campaigns", body);
       expect(response.status, JSON.stringify(body)).toBe(422);
@@ -351,4 +354,19 @@ it("a subscriber row is reachable by the fixtures (sanity of the seed helpers)",
   const l = await list(db(), accountId, "l");
   const row = await subscriber(db(), accountId, { email: "a@example.com", lists: [{ id: l.id }] });
   expect(row.public_id).toMatch(/^[0-9a-f]{32}$/);
+});
+
+it("shows the six Campaigns endpoints in /openapi.json, with their bodies", async () => {
+  const document = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { requestBody?: unknown }>>;
+  };
+  expect(Object.keys(document.paths["/v1/campaigns"]).sort()).toEqual(["get", "post"]);
+  expect(Object.keys(document.paths["/v1/campaigns/{id}"]).sort()).toEqual([
+    "delete",
+    "get",
+    "put",
+  ]);
+  expect(Object.keys(document.paths["/v1/campaigns/{id}/send"])).toEqual(["post"]);
+  expect(document.paths["/v1/campaigns"].post.requestBody).toBeDefined();
+  expect(document.paths["/v1/campaigns/{id}/send"].post.requestBody).toBeDefined();
 });

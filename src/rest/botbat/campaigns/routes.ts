@@ -13,9 +13,10 @@ import { campaignsData } from "../../../domain/campaigns/payload.js";
 import { sendCampaign } from "../../../domain/campaigns/send.js";
 import type { Context } from "../../../domain/context.js";
 import type { AppDeps } from "../../../http/deps.js";
+import { unstorableFields } from "../../kit/body.js";
 import { decodeCursor, listOut, listSchema, pageQuery } from "../cursor.js";
 import { endpoint } from "../endpoint.js";
-import { invalidRequest } from "../errors.js";
+import { fieldPath, invalidRequest, validationFailed } from "../errors.js";
 import type { BotbatApp } from "../routes.js";
 import { errorResponses } from "../schemas.js";
 import { campaignSchema, createBody, idParam, listQuery, sendBody, updateBody } from "./schemas.js";
@@ -37,7 +38,10 @@ function afterIdOf(cursor: string | undefined): string | undefined {
 
 type Body = z.infer<typeof updateBody>;
 
+/** A body's strings that Postgres cannot store (NUL, lone surrogates): 422 before any write. */
 function inputOf(body: Body): CampaignInput {
+  const problems = unstorableFields(body, fieldPath);
+  if (problems.length > 0) throw validationFailed(problems);
   return {
     name: body.name,
     channel: body.channel,

@@ -142,6 +142,38 @@ describe("conversations", () => {
     expect((await api.get<Refusal>("/v1/conversations?cursor=nope")).status).toBe(400);
   });
 
+  it("opens one conversation for concurrent first messages, and lists a page in the same statements whatever its size", async () => {
+    const { account, api } = await setup();
+    const ada = await contact(gateway, account.id, {
+      email: "ada@example.com",
+      phone: "+14155550100",
+    });
+    const sent = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => send(api, ada.publicId, `burst ${i}`)),
+    );
+    expect(new Set(sent.map((m) => m.conversation_id)).size).toBe(1);
+    expect(await conversationRows(account.id)).toHaveLength(1);
+    const created = (await events(account.id)).filter((e) => e.type === "conversation.created");
+    expect(created).toHaveLength(1);
+
+    for (let i = 0; i < 6; i++) {
+      const person = await contact(gateway, account.id, {
+        email: `c${i}@example.com`,
+        phone: `+1415555013${i}`,
+      });
+      await send(api, person.publicId, "hi");
+    }
+    const statementsFor = async (limit: number) => {
+      gateway.database.statements.reset();
+      const page = await api.get<Page<Conversation>>(`/v1/conversations?limit=${limit}`);
+      expect(page.body.data).toHaveLength(limit);
+      return gateway.database.statements
+        .sql()
+        .filter((statement) => !/rate_limits|idempotency/.test(statement)).length;
+    };
+    expect(await statementsFor(7)).toBe(await statementsFor(2));
+  });
+
   it("reads a conversation with its history, newest first, page by page", async () => {
     const { account, api } = await setup();
     const ada = await contact(gateway, account.id, {

@@ -35,7 +35,8 @@ const CampaignChannelEnum = builder.enumType("CampaignChannel", {
 });
 
 const CampaignStatusEnum = builder.enumType("CampaignStatus", {
-  description: "draft → scheduled → sending → completed / failed. Only a draft can change.",
+  description:
+    "draft → scheduled → sending → completed / failed. Only a draft can change; editing a scheduled one (or cancelCampaign) returns it to draft.",
   values: upper(CAMPAIGN_STATUSES),
 });
 

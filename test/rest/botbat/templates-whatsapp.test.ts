@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueKey } from "../../../src/domain/accounts/keys.js";
 import { recordTemplateStatus } from "../../../src/domain/templates/provider-status.js";
 import { configureTemplates } from "../../../src/domain/templates/settings.js";
+import { sendSubmission } from "../../../src/domain/templates/submit.js";
 import { jobs } from "../../../src/jobs/queue.js";
 import { startTestGateway, type TestGateway } from "../../helpers/server.js";
 import {
@@ -36,6 +37,7 @@ function cloudAnswer(n: number): Answer {
         error: { message: "Invalid parameter", error_user_msg: "Template name already exists" },
       }),
     };
+  if (body.name?.startsWith("down_")) return { status: 503, body: "down" };
   const earlier = cloud.received.slice(0, n).filter((r) => r.body === request?.body).length;
   if (body.name?.startsWith("flaky_") && earlier === 0) return { status: 503, body: "busy" };
   if (request?.path.endsWith("/message_templates"))
@@ -256,6 +258,23 @@ describe("the Cloud API", () => {
     );
     expect(requestsFor("flaky_one")).toHaveLength(2);
     expect((await api.row(id)).status).toBe("pending");
+  });
+
+  it("the last try of a Cloud API that never answers rejects the template with why", async () => {
+    const { key } = await gateway.account();
+    const id = await submitted(key, { ...WHATSAPP, name: "down_one" });
+    const row = await api.row(id);
+    // The job's own tries meet 503s and are retried; its last one is this call.
+    await sendSubmission(
+      gateway.database.db,
+      jobs,
+      { templateId: row.id, submittedAt: (row.submitted_at as Date).toISOString() },
+      true,
+    );
+    const after = await api.row(id);
+    expect([after.status, after.status_reason]).toEqual(["rejected", "WhatsApp answered 503"]);
+    // Rejected: it may be submitted again.
+    expect((await api.call(key, "POST", `/v1/templates/${id}/submit`)).body.status).toBe("pending");
   });
 
   it("an unknown provider id is not applied (false), and changes nothing", async () => {

@@ -17,7 +17,7 @@ import { startBenchDatabase } from "./harness.js";
 
 const count = Number(process.argv[2] ?? 100_000);
 const concurrency = Number(process.argv[3] ?? 4);
-const log = createLogger("warn");
+const log = createLogger((process.env.LOG_LEVEL as "warn" | undefined) ?? "warn");
 const bench = await startBenchDatabase(".bench-sandbox-sends", log);
 const { db, pool } = bench;
 try {

@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { createAccount } from "../src/domain/accounts/accounts.js";
 import { createLogger } from "../src/log.js";
 import { type BotampBatchFigures, benchBotampBatch } from "./botamp.js";
+import { benchCampaign, campaignReport } from "./campaign.js";
 import { benchContacts, contactsReport } from "./contacts.js";
 import { startBenchDatabase, startServer } from "./harness.js";
 import { benchGraphQL, type HttpFigures } from "./http.js";
@@ -30,10 +31,21 @@ const largeRows = Number(process.env.BENCH_LARGE_ROWS ?? 50_000);
 const contactCount = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
 const webhookEvents = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 2_000);
 const webhookCount = Number(process.env.BENCH_WEBHOOKS ?? 2);
-// (i) SSE fan-out: BENCH_SSE_SUBSCRIBERS (100) subscribers, BENCH_SSE_CHANGES (2000) in a burst.
+// (i) SSE fan-out: BENCH_SSE_SUBSCRIBERS (100) subscribers, BENCH_SSE_CHANGES (1000) in a burst.
 const sseSubscribers = Number(process.env.BENCH_SSE_SUBSCRIBERS ?? 100);
 const sseChanges = Number(process.env.BENCH_SSE_CHANGES ?? 1_000);
-const PARTS = ["http", "mailtrain", "botamp", "import", "contacts", "webhooks", "sse"] as const;
+// (j) a sandbox campaign: BENCH_CAMPAIGN_SUBSCRIBERS (100000) subscribers, by a worker process.
+const campaignSubscribers = Number(process.env.BENCH_CAMPAIGN_SUBSCRIBERS ?? 100_000);
+const PARTS = [
+  "http",
+  "mailtrain",
+  "botamp",
+  "import",
+  "contacts",
+  "webhooks",
+  "sse",
+  "campaign",
+] as const;
 const only = [...process.argv.slice(2), ...(process.env.BENCH_ONLY ?? "").split(",")]
   .map((part) => part.trim())
   .filter((part) => part !== "");
@@ -220,6 +232,9 @@ async function main() {
           pacedSeconds: 10,
         })
       : null;
+    const campaign = runs("campaign")
+      ? await benchCampaign({ databaseUrl, subscribers: campaignSubscribers })
+      : null;
     await db.destroy();
 
     console.log(
@@ -255,6 +270,7 @@ async function main() {
     if (contacts) console.log(contactsReport(contacts, connections));
     if (webhooks) console.log(webhooksReport(webhooks));
     if (sse) console.log(sseReport(sse));
+    if (campaign) console.log(campaignReport(campaign));
     if (botamp)
       console.log(
         `(e) botamp create_or_update_many: ${botamp.rows.toLocaleString("en")} subscribers (${(botamp.bodyBytes / 1024 / 1024).toFixed(1)} MB) accepted in ${botamp.acceptMs} ms, processed in ${(botamp.processMs / 1000).toFixed(2)} s = ${Math.round(botamp.rowsPerSecond).toLocaleString("en")} rows/s (created ${botamp.created}, invalid ${botamp.invalid})`,

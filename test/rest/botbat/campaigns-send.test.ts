@@ -286,3 +286,62 @@ it("GraphQL: schedules, cancels back to draft with no job left; typed errors", a
     .execute();
   expect(row.status).toBe("draft");
 }, 60_000);
+
+it("GraphQL: createCampaign takes a template and variables; another account's template is NotFoundError, bad variables a ValidationError", async () => {
+  const mine = await gateway.account();
+  const theirs = await gateway.account();
+  const tpl = await template(db(), mine.id, { channel: "sms", body: "Hi {{1}}" });
+  const theirTemplate = await template(db(), theirs.id, { channel: "sms", body: "x" });
+  const CREATE = `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) {
+    __typename ... on CreateCampaignPayload { campaign { templateId variables stats { total } } }
+    ... on NotFoundError { resource } ... on ValidationError { issues { path } } } }`;
+  const ok = await gateway.graphql<{ createCampaign: unknown }>(
+    CREATE,
+    {
+      input: {
+        name: "sms",
+        channel: "SMS",
+        templateId: encodeGlobalID("Template", tpl.public_id),
+        variables: { "1": "{{first_name}}" },
+      },
+    },
+    mine.key,
+  );
+  expect(ok.data?.createCampaign).toEqual({
+    __typename: "CreateCampaignPayload",
+    campaign: {
+      templateId: encodeGlobalID("Template", tpl.public_id),
+      variables: { "1": "{{first_name}}" },
+      stats: { total: 0 },
+    },
+  });
+  const foreign = await gateway.graphql<{ createCampaign: unknown }>(
+    CREATE,
+    {
+      input: {
+        name: "x",
+        channel: "SMS",
+        templateId: encodeGlobalID("Template", theirTemplate.public_id),
+      },
+    },
+    mine.key,
+  );
+  expect(foreign.data?.createCampaign).toEqual({
+    __typename: "NotFoundError",
+    resource: "Template",
+  });
+  for (const variables of [["a"], { "1": 2 }, "text"]) {
+    const bad = await gateway.graphql<{ createCampaign: { __typename: string } }>(
+      CREATE,
+      { input: { name: "x", variables } },
+      mine.key,
+    );
+    expect(bad.data?.createCampaign.__typename, JSON.stringify(variables)).toBe("ValidationError");
+  }
+  const rows = await db()
+    .selectFrom("campaigns")
+    .select("name")
+    .where("account_id", "=", mine.id)
+    .execute();
+  expect(rows).toEqual([{ name: "sms" }]);
+});

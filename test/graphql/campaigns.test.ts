@@ -117,7 +117,10 @@ function storedCampaigns(accountId: string) {
     .execute();
 }
 
-async function setStatus(globalId: string, status: "scheduled" | "sending" | "completed" | "failed") {
+async function setStatus(
+  globalId: string,
+  status: "scheduled" | "sending" | "completed" | "failed",
+) {
   const publicId = Buffer.from(globalId, "base64").toString().split(":")[1];
   await gateway.database.db
     .updateTable("campaigns")

@@ -39,7 +39,10 @@ export function configureTemplates(settings: Partial<TemplateSettings>): void {
   current = { ...DEFAULT_TEMPLATE_SETTINGS, ...settings };
 }
 
-/** The settings the configuration gives; WhatsApp needs its URL, token and account all three. */
+/** Meta's Cloud API, when WHATSAPP_API_URL is not set (as the channels default it). */
+export const CLOUD_API_URL = "https://graph.facebook.com/v21.0";
+
+/** The settings the configuration gives; WhatsApp needs its token and business account. */
 export function templateSettingsFromConfig(config: {
   NODE_ENV?: string;
   WHATSAPP_API_URL?: string;
@@ -47,11 +50,11 @@ export function templateSettingsFromConfig(config: {
   WHATSAPP_BUSINESS_ACCOUNT_ID?: string;
   SANDBOX_TEMPLATE_APPROVAL_SECONDS: number;
 }): TemplateSettings {
-  const { WHATSAPP_API_URL: apiUrl, WHATSAPP_TOKEN: token } = config;
+  const { WHATSAPP_API_URL: apiUrl = CLOUD_API_URL, WHATSAPP_TOKEN: token } = config;
   const businessAccountId = config.WHATSAPP_BUSINESS_ACCOUNT_ID;
   return {
     whatsapp:
-      apiUrl && token && businessAccountId
+      token && businessAccountId
         ? { apiUrl: apiUrl.replace(/\/+$/, ""), token, businessAccountId, timeoutMs: 15_000 }
         : null,
     sandboxApprovalMs: config.SANDBOX_TEMPLATE_APPROVAL_SECONDS * 1000,

@@ -104,6 +104,12 @@ function numberFields(address: string, prefix: "source" | "dest"): Record<string
     : { [`${prefix}_addr_ton`]: 5, [`${prefix}_addr_npi`]: 0, [field]: address };
 }
 
+/** Octets of the text as the package encodes it: one per character in GSM/Latin-1, two in UCS-2. */
+function smsOctets(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the Latin-1 range starts at U+0000
+  return /^[\u0000-\u00ff]*$/.test(text) ? text.length : text.length * 2;
+}
+
 export function createSmppChannel(
   settings: SmppSettings,
   handlers: SmppHandlers,
@@ -211,7 +217,7 @@ export function createSmppChannel(
       await whenBound();
       const current = session;
       if (!current) throw new ProviderError("the SMPP connection dropped", true);
-      const long = Buffer.byteLength(message.body, "utf8") > 140;
+      const long = smsOctets(message.body) > 140;
       return new Promise<SendResult>((resolve, reject) => {
         const fail = (error: ProviderError) => {
           clearTimeout(timer);

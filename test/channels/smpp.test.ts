@@ -206,3 +206,13 @@ it("answers a deliver_sm from a number no account knows, and stores nothing", as
     ),
   ).toBe(true);
 });
+
+it("sends a text longer than one SMS whole in message_payload", async () => {
+  smsc.answer = () => ({ kind: "accept", receipt: "DELIVRD" });
+  const text = "Your parcel is on its way. ".repeat(8).trim();
+  const { id } = await sms("+14155550209", text);
+  await messageReaching(database, id, "delivered");
+  const submit = smsc.submits.find((pdu) => pdu.destination_addr === "14155550209");
+  expect(submit?.message_payload).toMatchObject({ message: text });
+  expect(submit?.sm_length ?? 0).toBe(0);
+});

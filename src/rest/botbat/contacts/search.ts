@@ -28,7 +28,7 @@ export function registerContactSearch(app: BotbatApp, deps: AppDeps): void {
       path: "/v1/contacts/search",
       summary: "Search contacts by name, email, or phone",
       description:
-        "Fuzzy, by the sound of names and by trigram word similarity: `jon smyth` finds John Smith, `(415) 555-0100` finds +14155550100. Best match first; at most 1,000 candidates are taken per way, and `total` counts at most those.",
+        "Fuzzy: names by their sound and one typo away (`jon smyth` finds John Smith), emails by their beginning (`mary.jo`), phones by the end of their digits (`(415) 555-0100` finds +14155550100); only when none of these finds anyone, by trigram word similarity (a typo inside an email). Best match first; at most 1,000 candidates are taken per way, and `total` counts at most those.",
       tags: ["Contacts"],
       middleware: endpoint(deps, {
         scope: "subscribers:read",

@@ -26,6 +26,7 @@ export interface CampaignFigures {
   /** Send → audience_done_at: every message written and queued (the fan-out alone). */
   fanOutSeconds: number;
   readSeconds: number;
+  workers: number;
   rssStartMb: number;
   rssPeakMb: number;
   load: string;
@@ -44,6 +45,8 @@ async function rssOf(pid: number): Promise<number | null> {
 export async function benchCampaign(options: {
   databaseUrl: string;
   subscribers: number;
+  /** Worker processes (BENCH_CAMPAIGN_WORKERS, 1); the RSS reported is the largest one's. */
+  workers?: number;
 }): Promise<CampaignFigures> {
   const log = createLogger(process.env.BENCH_LOG_LEVEL ?? "warn");
   const { db } = createDatabase({ url: options.databaseUrl });
@@ -67,21 +70,27 @@ export async function benchCampaign(options: {
   await sql`vacuum analyze subscriptions`.execute(db);
   const seedMs = performance.now() - seeding;
 
-  const worker = spawn(process.execPath, ["--import", "tsx", "src/jobs/run-worker.ts"], {
-    env: { ...process.env, DATABASE_URL: options.databaseUrl, LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let output = "";
-  worker.stdout?.on("data", (chunk) => (output += chunk));
-  const exited = new Promise((resolve) => worker.once("exit", resolve));
-  let peak = 0;
-  let start = 0;
-  const sampler = setInterval(() => {
-    void rssOf(worker.pid as number).then((rss) => {
-      if (rss === null) return;
-      peak = Math.max(peak, rss);
-      if (start === 0) start = rss;
+  const workers = Array.from({ length: options.workers ?? 1 }, () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/jobs/run-worker.ts"], {
+      env: { ...process.env, DATABASE_URL: options.databaseUrl, LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "inherit"],
     });
+    const worker = {
+      child,
+      output: "",
+      exited: new Promise((resolve) => child.once("exit", resolve)),
+      start: 0,
+      peak: 0,
+    };
+    child.stdout?.on("data", (chunk) => (worker.output += chunk));
+    return worker;
+  });
+  const sampler = setInterval(() => {
+    for (const worker of workers)
+      void rssOf(worker.child.pid as number).then((rss) => {
+        if (rss === null) return;
+        worker.peak = Math.max(worker.peak, rss);
+      });
   }, 100);
   try {
     const ctx: Context = {
@@ -98,9 +107,15 @@ export async function benchCampaign(options: {
       listIds: [members.public_id],
     });
     // Let the worker start (its RSS at rest is the baseline) before the clock starts.
-    await waitFor(async () => output.includes('"msg":"worker started"'), 120_000);
+    await waitFor(
+      async () => workers.every((worker) => worker.output.includes('"msg":"worker started"')),
+      120_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    start = (await rssOf(worker.pid as number)) ?? start;
+    for (const worker of workers) {
+      worker.start = (await rssOf(worker.child.pid as number)) ?? 0;
+      worker.peak = worker.start;
+    }
     const t0 = performance.now();
     await sendCampaign(ctx, campaign.public_id);
     await waitFor(async () => {
@@ -141,16 +156,17 @@ export async function benchCampaign(options: {
       messagesPerSecond: options.subscribers / sentSeconds,
       fanOutSeconds,
       readSeconds,
-      rssStartMb: start / 1024 / 1024,
-      rssPeakMb: peak / 1024 / 1024,
+      workers: workers.length,
+      rssStartMb: Math.max(...workers.map((worker) => worker.start)) / 1024 / 1024,
+      rssPeakMb: Math.max(...workers.map((worker) => worker.peak)) / 1024 / 1024,
       load: loadavg()
         .map((n) => n.toFixed(1))
         .join(" "),
     };
   } finally {
     clearInterval(sampler);
-    worker.kill("SIGTERM");
-    await exited;
+    for (const worker of workers) worker.child.kill("SIGTERM");
+    await Promise.all(workers.map((worker) => worker.exited));
     await db.destroy();
   }
 }
@@ -165,10 +181,10 @@ async function waitFor(probe: () => Promise<boolean>, timeoutMs: number): Promis
 
 export function campaignReport(figures: CampaignFigures): string {
   return [
-    `(j) campaign: ${figures.subscribers.toLocaleString("en")} subscribers (seeded in ${(figures.seedMs / 1000).toFixed(1)} s), sandbox email campaign by one worker process`,
+    `(j) campaign: ${figures.subscribers.toLocaleString("en")} subscribers (seeded in ${(figures.seedMs / 1000).toFixed(1)} s), sandbox email campaign by ${figures.workers === 1 ? "one worker process" : `${figures.workers} worker processes`}`,
     `    send → completed (every message written and sent): ${figures.sentSeconds.toFixed(1)} s = ${Math.round(figures.messagesPerSecond).toLocaleString("en")} messages/s`,
     `    of which the fan-out (every message written and queued): ${figures.fanOutSeconds.toFixed(1)} s = ${Math.round(figures.subscribers / figures.fanOutSeconds).toLocaleString("en")} messages/s`,
     `    send → every message read (the sandbox's delivery and read delays included): ${figures.readSeconds.toFixed(1)} s`,
-    `    worker RSS: ${figures.rssStartMb.toFixed(0)} MB at rest, peak ${figures.rssPeakMb.toFixed(0)} MB during the run; load average ${figures.load}`,
+    `    ${figures.workers === 1 ? "worker" : "largest worker's"} RSS: ${figures.rssStartMb.toFixed(0)} MB at rest, peak ${figures.rssPeakMb.toFixed(0)} MB during the run; load average ${figures.load}`,
   ].join("\n");
 }

@@ -36,6 +36,7 @@ const sseSubscribers = Number(process.env.BENCH_SSE_SUBSCRIBERS ?? 100);
 const sseChanges = Number(process.env.BENCH_SSE_CHANGES ?? 1_000);
 // (j) a sandbox campaign: BENCH_CAMPAIGN_SUBSCRIBERS (100000) subscribers, by a worker process.
 const campaignSubscribers = Number(process.env.BENCH_CAMPAIGN_SUBSCRIBERS ?? 100_000);
+const campaignWorkers = Number(process.env.BENCH_CAMPAIGN_WORKERS ?? 1);
 const PARTS = [
   "http",
   "mailtrain",
@@ -233,7 +234,11 @@ async function main() {
         })
       : null;
     const campaign = runs("campaign")
-      ? await benchCampaign({ databaseUrl, subscribers: campaignSubscribers })
+      ? await benchCampaign({
+          databaseUrl,
+          subscribers: campaignSubscribers,
+          workers: campaignWorkers,
+        })
       : null;
     await db.destroy();
 

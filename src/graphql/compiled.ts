@@ -396,7 +396,7 @@ export function compile(
   operationName: string | null | undefined,
 ): Plan | null {
   const operation = operationOf(document, operationName);
-  if (!operation || operation.operation !== "query" || operation.directives?.length) return null;
+  if (operation?.operation !== "query" || operation.directives?.length) return null;
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;

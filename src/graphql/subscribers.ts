@@ -1,10 +1,6 @@
 import type { SubscriberRow } from "../db/types.js";
 import type { Context as DomainContext } from "../domain/context.js";
-import {
-  countSubscribers,
-  pageSubscriberColumns,
-  pageSubscribers,
-} from "../domain/subscribers/page.js";
+import { countSubscribers, pageSubscribers } from "../domain/subscribers/page.js";
 import { getSubscribers } from "../domain/subscribers/read.js";
 import { tagsOfSubscribers } from "../domain/tags/tagging.js";
 import { builder } from "./builder.js";

@@ -175,7 +175,7 @@ describe("refusals change nothing", () => {
   it("refuses bad bodies with one detail per field (422)", async () => {
     const { id: accountId, key } = await gateway.account();
     const cases: [unknown, string[]][] = [
-      [{ url: PUBLIC_URL, events: ["contact.created", "message.read"] }, ["events[1]"]],
+      [{ url: PUBLIC_URL, events: ["contact.created", "message.exploded"] }, ["events[1]"]],
       [{ url: PUBLIC_URL, events: [] }, ["events"]],
       [{ url: "ftp://example.com/x", events: ["contact.created"] }, ["url"]],
       [{ url: "not a url", events: ["contact.created"] }, ["url"]],

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import {
@@ -78,37 +79,27 @@ it("sends to the sandbox a live message whose channel has no provider outside pr
   expect(read.provider_message_id).toMatch(/^sandbox-/);
 });
 
-it("moves a campaign's batch of 250 in a few statements, not one per message", async () => {
+it("moves a campaign's messages in a few statements per batch, not one per message", async () => {
+  const { queueSends, SEND_BATCH } = await import("../../src/domain/messages/queue.js");
+  const { jobs } = await import("../../src/jobs/queue.js");
+  const count = 2 * SEND_BATCH + 50;
   const campaign = await database.db
     .insertInto("campaigns")
     .values({ account_id: account.accountId, name: "Spring", channel: "sms", status: "sending" })
     .returning(["id"])
     .executeTakeFirstOrThrow();
-  const contacts: string[] = [];
-  for (let i = 0; i < 250; i++)
-    contacts.push(await account.contact({ phone: `+1415555${2000 + i}` }));
-  database.statements.reset();
-  const ids = (
-    await Promise.all(
-      contacts.map((contactId, i) =>
-        database.db
-          .insertInto("messages")
-          .values({
-            account_id: account.accountId,
-            subscriber_id: contactId,
-            campaign_id: campaign.id,
-            channel: "sms",
-            address: `+1415555${2000 + i}`,
-            body: "Spring sale",
-            sandbox: true,
-          })
-          .returning("id")
-          .executeTakeFirstOrThrow(),
-      ),
+  const { rows } = await sql<{ id: string }>`
+    with contacts as (
+      insert into subscribers (account_id, email, phone)
+      select ${account.accountId}, 'spring' || n || '@example.com', '+1415556' || lpad(n::text, 4, '0')
+      from generate_series(1, ${count}::int) as n
+      returning id, phone
     )
-  ).map((row) => row.id);
-  const { queueSends } = await import("../../src/domain/messages/queue.js");
-  const { jobs } = await import("../../src/jobs/queue.js");
+    insert into messages (account_id, subscriber_id, campaign_id, channel, address, body, sandbox)
+    select ${account.accountId}, id, ${campaign.id}, 'sms', phone, 'Spring sale', true from contacts
+    returning id`.execute(database.db);
+  const ids = rows.map((row) => row.id);
+  database.statements.reset();
   await queueSends(database.db, { jobs }, ids);
   await waitFor(
     async () => {
@@ -118,12 +109,12 @@ it("moves a campaign's batch of 250 in a few statements, not one per message", a
         .where("campaign_id", "=", campaign.id)
         .where("status", "=", "read")
         .executeTakeFirstOrThrow();
-      return Number(rows.n) === 250;
+      return Number(rows.n) === count;
     },
-    "250 messages read",
+    `${count} messages read`,
     30_000,
   );
-  // Three batches of up to 100, three steps each: one UPDATE per batch and step.
+  // Three batches of up to SEND_BATCH, three steps each: one UPDATE per batch and step.
   const updates = database.statements
     .sql()
     .filter((text) => /update messages m set/.test(text) && /jsonb_to_recordset/.test(text));

@@ -34,6 +34,15 @@ export function decodeCursor(cursor: string, arity: number): CursorKey {
   return key as CursorKey;
 }
 
+/** The internal id a list's cursor carries: lists ordered by id alone (oldest first). */
+export function afterIdOf(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const [id] = decodeCursor(cursor, 1);
+  if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1)
+    throw invalidRequest("cursor is not valid: pass the cursor of the previous page");
+  return String(id);
+}
+
 /** `limit` (1–100, default 25; out of range is 422) and `cursor`, for every list endpoint. */
 export const pageQuery = z.object({
   limit: z.coerce

@@ -2,6 +2,12 @@ import { z } from "@hono/zod-openapi";
 
 // Schemas every endpoint's reference shares: the error envelope and its statuses.
 
+/** A JSON response of the reference: its schema and what it is. */
+export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
 export const errorSchema = z
   .object({
     error: z.object({

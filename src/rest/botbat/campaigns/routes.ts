@@ -14,27 +14,14 @@ import { sendCampaign } from "../../../domain/campaigns/send.js";
 import type { Context } from "../../../domain/context.js";
 import type { AppDeps } from "../../../http/deps.js";
 import { unstorableFields } from "../../kit/body.js";
-import { decodeCursor, listOut, listSchema, pageQuery } from "../cursor.js";
+import { afterIdOf, listOut, listSchema, pageQuery } from "../cursor.js";
 import { endpoint } from "../endpoint.js";
-import { fieldPath, invalidRequest, validationFailed } from "../errors.js";
+import { fieldPath, validationFailed } from "../errors.js";
 import type { BotbatApp } from "../routes.js";
-import { errorResponses } from "../schemas.js";
+import { errorResponses, json } from "../schemas.js";
 import { campaignSchema, createBody, idParam, listQuery, sendBody, updateBody } from "./schemas.js";
 
 // The six endpoints of the Campaigns API (README.md, "Campaigns").
-
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
-function afterIdOf(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const [id] = decodeCursor(cursor, 1);
-  if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1)
-    throw invalidRequest("cursor is not valid: pass the cursor of the previous page");
-  return String(id);
-}
 
 type Body = z.infer<typeof updateBody>;
 

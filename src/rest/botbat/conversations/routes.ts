@@ -1,4 +1,4 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { assignConversation, resolveConversation } from "../../../domain/conversations/changes.js";
 import {
   countConversations,
@@ -10,12 +10,11 @@ import {
   messagesOfConversations,
 } from "../../../domain/messages/read.js";
 import type { AppDeps } from "../../../http/deps.js";
-import { decodeCursor, listOut, listSchema, pageQuery } from "../cursor.js";
+import { afterIdOf, listOut, listSchema, pageQuery } from "../cursor.js";
 import { endpoint } from "../endpoint.js";
-import { invalidRequest } from "../errors.js";
 import { messageOut } from "../messages/schemas.js";
 import type { BotbatApp } from "../routes.js";
-import { errorResponses } from "../schemas.js";
+import { errorResponses, json } from "../schemas.js";
 import {
   assignBody,
   conversationDetailSchema,
@@ -27,20 +26,6 @@ import {
 
 // The Conversations API: list by status and assignee, get with the message history, assign,
 // resolve (README.md, "Conversations").
-
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
-/** A list cursor is the internal id of the last row sent. */
-function idOfCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const [id] = decodeCursor(cursor, 1);
-  if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1)
-    throw invalidRequest("cursor is not valid: pass the cursor of the previous page");
-  return String(id);
-}
 
 export function registerConversationRoutes(app: BotbatApp, deps: AppDeps): void {
   app.openapi(
@@ -70,7 +55,7 @@ export function registerConversationRoutes(app: BotbatApp, deps: AppDeps): void 
         assigneeId: query.assignee,
         contactId: query.contact_id,
       };
-      const afterId = idOfCursor(query.cursor);
+      const afterId = afterIdOf(query.cursor);
       const [rows, total] = await Promise.all([
         pageConversations(ctx, filter, { afterId, limit: query.limit + 1, backward: false }),
         countConversations(ctx, filter),
@@ -104,7 +89,7 @@ export function registerConversationRoutes(app: BotbatApp, deps: AppDeps): void 
     async (c) => {
       const ctx = c.get("domain");
       const { limit, cursor } = c.req.valid("query");
-      const beforeId = idOfCursor(cursor);
+      const beforeId = afterIdOf(cursor);
       const row = await getConversation(ctx, c.req.valid("param").id);
       const [pages, counts] = await Promise.all([
         messagesOfConversations(ctx, [row.id], { beforeId, limit: limit + 1, backward: true }),

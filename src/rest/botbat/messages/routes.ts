@@ -1,18 +1,13 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { getMessage } from "../../../domain/messages/read.js";
 import { sendMessage } from "../../../domain/messages/send.js";
 import type { AppDeps } from "../../../http/deps.js";
 import { endpoint } from "../endpoint.js";
 import type { BotbatApp } from "../routes.js";
-import { errorResponses } from "../schemas.js";
+import { errorResponses, json } from "../schemas.js";
 import { idParam, messageOut, messageSchema, sendBody } from "./schemas.js";
 
 // The Messages API: send one message, read it with its delivery lifecycle (README.md, "Messages").
-
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 export function registerMessageRoutes(app: BotbatApp, deps: AppDeps): void {
   app.openapi(

@@ -10,28 +10,13 @@ import {
   updateTemplate,
 } from "../../../domain/templates/templates.js";
 import type { AppDeps } from "../../../http/deps.js";
-import { decodeCursor, listOut, listSchema, pageQuery } from "../cursor.js";
+import { afterIdOf, listOut, listSchema, pageQuery } from "../cursor.js";
 import { endpoint } from "../endpoint.js";
-import { invalidRequest } from "../errors.js";
 import type { BotbatApp } from "../routes.js";
-import { errorResponses } from "../schemas.js";
+import { errorResponses, json } from "../schemas.js";
 import { createBody, idParam, listQuery, templateSchema, updateBody } from "./schemas.js";
 
 // The six endpoints of the Templates API (README.md, "Templates").
-
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
-/** A list cursor is the internal id of the last row sent. */
-function afterIdOf(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const [id] = decodeCursor(cursor, 1);
-  if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1)
-    throw invalidRequest("cursor is not valid: pass the cursor of the previous page");
-  return String(id);
-}
 
 const out = templateData as (
   row: Parameters<typeof templateData>[0],

@@ -1,4 +1,4 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { countDeliveries, pageDeliveries } from "../../../domain/webhooks/deliveries.js";
 import {
   countWebhooks,
@@ -9,11 +9,10 @@ import {
   updateWebhook,
 } from "../../../domain/webhooks/webhooks.js";
 import type { AppDeps } from "../../../http/deps.js";
-import { decodeCursor, listOut, listSchema, pageQuery } from "../cursor.js";
+import { afterIdOf, listOut, listSchema, pageQuery } from "../cursor.js";
 import { endpoint } from "../endpoint.js";
-import { invalidRequest } from "../errors.js";
 import type { BotbatApp } from "../routes.js";
-import { errorResponses } from "../schemas.js";
+import { errorResponses, json } from "../schemas.js";
 import {
   createBody,
   createdWebhookSchema,
@@ -29,20 +28,6 @@ import {
 // The five endpoints of the Webhooks API, and a webhook's deliveries (README.md, "Webhooks").
 
 const RECENT_DELIVERIES = 10;
-
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
-/** A list cursor is the internal id of the last row sent. */
-function afterIdOf(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const [id] = decodeCursor(cursor, 1);
-  if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1)
-    throw invalidRequest("cursor is not valid: pass the cursor of the previous page");
-  return String(id);
-}
 
 export function registerWebhookRoutes(app: BotbatApp, deps: AppDeps): void {
   app.openapi(

@@ -2,6 +2,15 @@ import { z } from "@hono/zod-openapi";
 
 // Schemas every endpoint's reference shares: the error envelope and its statuses.
 
+/** The `{id}` of a resource's path: its public id (another account's is 404, never 403). */
+export const idParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
 /** A JSON response of the reference: its schema and what it is. */
 export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
   description,

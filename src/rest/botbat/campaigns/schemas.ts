@@ -4,13 +4,7 @@ import { CAMPAIGN_CHANNELS, CAMPAIGN_STATUSES } from "../../../domain/campaigns/
 // The Campaigns API's bodies and answers, for validation and the reference alike. Lengths,
 // variable names and ids are checked by the domain, so that every surface refuses them alike.
 
-export const idParam = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
+export { idParam } from "../schemas.js";
 
 const instant = z.string().datetime({ offset: true });
 

@@ -7,13 +7,7 @@ import { messageSchema } from "../messages/schemas.js";
 
 // The Conversations API's queries, bodies and answers, for validation and the reference alike.
 
-export const idParam = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
+export { idParam } from "../schemas.js";
 
 const STATUSES = ["open", "pending", "snoozed", "resolved"] as const;
 

@@ -7,13 +7,7 @@ import { MESSAGE_CHANNELS } from "../../../domain/messages/send.js";
 // checked by the domain (channel, body or template, variables, limits), so that every surface
 // refuses them the same way and a request hears of all its bad fields at once.
 
-export const idParam = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
+export { idParam } from "../schemas.js";
 
 const text = (description: string) =>
   z.string({ error: "must be a string or null" }).nullable().optional().openapi({ description });

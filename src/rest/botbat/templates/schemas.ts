@@ -11,13 +11,7 @@ import {
 
 const STATUSES = ["draft", "pending", "approved", "rejected", "paused", "disabled"] as const;
 
-export const idParam = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
+export { idParam } from "../schemas.js";
 
 export const listQuery = z.object({
   channel: z.enum(TEMPLATE_CHANNELS).optional(),

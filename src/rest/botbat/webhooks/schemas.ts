@@ -7,13 +7,7 @@ import { EVENT_TYPES } from "../../../domain/webhooks/events.js";
 // The Webhooks API's bodies and answers, for validation and the reference alike. Event names are
 // checked by the domain (422 `events[i]`), so that every surface refuses them the same way.
 
-export const idParam = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
+export { idParam } from "../schemas.js";
 
 const url = z.string().max(2048).openapi({
   description:

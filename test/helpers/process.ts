@@ -20,8 +20,7 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts the server and resolves once it logs that it listens (a normal start takes 2–5 s). */
-export async function startServerProcess(options: {
+export interface ServerProcessOptions {
   databaseUrl: string;
   smtpUrl?: string;
   port?: number;
@@ -29,8 +28,25 @@ export async function startServerProcess(options: {
   entry?: string[];
   /** More environment (WORKER: "off" for an HTTP-only process). */
   env?: Record<string, string>;
-}): Promise<ServerProcess> {
-  const port = options.port ?? (await freePort());
+}
+
+/**
+ * Starts the server and resolves once it logs that it listens (a normal start takes 2–5 s). A
+ * port freePort found can be taken before the server binds it (any process's outgoing connection
+ * may get it as its local port): then the server is started again on another, up to 3 times.
+ */
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, options.port ?? (await freePort()));
+    } catch (error) {
+      const taken = error instanceof Error && /is already in use/.test(error.message);
+      if (!taken || options.port !== undefined || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startOnce(options: ServerProcessOptions, port: number): Promise<ServerProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: options.databaseUrl,

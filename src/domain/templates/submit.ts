@@ -1,9 +1,10 @@
 import { sql } from "kysely";
 import type { TemplateRow } from "../../db/types.js";
 import { type Context, isSandbox, type Jobs, type Queryable } from "../context.js";
-import { Conflict, NotFound } from "../errors.js";
+import { Conflict } from "../errors.js";
 import { emitStatusChanged, recordTemplateStatus } from "./provider-status.js";
 import { type TemplateSettings, templateSettings } from "./settings.js";
+import { lockTemplate } from "./templates.js";
 import { submitForReview } from "./whatsapp-review.js";
 
 // Submitting a WhatsApp template for review: draft or rejected → pending, then a job takes it to
@@ -32,14 +33,7 @@ export async function submitTemplate(
   settings: TemplateSettings = templateSettings(),
 ): Promise<TemplateRow> {
   return ctx.db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom("templates")
-      .selectAll()
-      .where("account_id", "=", ctx.account.id)
-      .where("public_id", "=", publicId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!current) throw new NotFound("Template", publicId);
+    const current = await lockTemplate(trx, ctx, publicId);
     if (current.channel !== "whatsapp")
       throw new Conflict(
         `${current.channel} templates are not reviewed: this one is usable as it is`,

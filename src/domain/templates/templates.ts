@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { TemplateRow, TemplateStatus } from "../../db/types.js";
-import { type Context, isSandbox } from "../context.js";
+import { type Context, isSandbox, type Queryable } from "../context.js";
 import { Conflict, NotFound, Validation, violatedUniqueIndex } from "../errors.js";
 import { containing } from "../like.js";
 import { applyPage, type Page } from "../page.js";
@@ -60,6 +60,23 @@ export async function getTemplate(ctx: Context, publicId: string): Promise<Templ
     .selectAll()
     .where("account_id", "=", ctx.account.id)
     .where("public_id", "=", publicId)
+    .executeTakeFirst();
+  if (!row) throw new NotFound("Template", publicId);
+  return row;
+}
+
+/** The account's template, locked until the transaction ends (NotFound if it has none). */
+export async function lockTemplate(
+  trx: Queryable,
+  ctx: Context,
+  publicId: string,
+): Promise<TemplateRow> {
+  const row = await trx
+    .selectFrom("templates")
+    .selectAll()
+    .where("account_id", "=", ctx.account.id)
+    .where("public_id", "=", publicId)
+    .forUpdate()
     .executeTakeFirst();
   if (!row) throw new NotFound("Template", publicId);
   return row;
@@ -135,14 +152,7 @@ export async function updateTemplate(
   input: TemplateInput,
 ): Promise<TemplateRow> {
   return ctx.db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom("templates")
-      .selectAll()
-      .where("account_id", "=", ctx.account.id)
-      .where("public_id", "=", publicId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!current) throw new NotFound("Template", publicId);
+    const current = await lockTemplate(trx, ctx, publicId);
     const { issues, fields } = checkTemplate(input, current);
     if (issues.length > 0) throw new Validation(issues);
     if (current.status === "pending")

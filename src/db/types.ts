@@ -455,6 +455,9 @@ export interface MessagesTable {
   sandbox: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+  /** The worker pool (job_workers.id) handing it to its provider now; null when none is (0016). */
+  send_claimed_by: string | null;
+  send_claimed_at: Timestamp | null;
 }
 
 export interface Database {

@@ -1,6 +1,7 @@
 import { Kysely, type LogEvent, PostgresDialect } from "kysely";
 import pg from "pg";
 import Cursor from "pg-cursor";
+import { preparingClient } from "./prepared.js";
 import type { Database } from "./types.js";
 
 // bigint ids and counts arrive as strings (exact), dates stay strings (no time zone shift).
@@ -23,7 +24,10 @@ export function createDatabase({ url, max = 20, onQuery }: DatabaseOptions): {
   // A client that loses its server (a restart) must not crash the process: the query in flight
   // fails and the pool replaces the client.
   pool.on("error", () => {});
-  pool.on("connect", (client) => client.on("error", () => {}));
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+    preparingClient(client);
+  });
   const db = new Kysely<Database>({
     // The cursor lets `query.stream()` hand rows over in batches (long lists, exports).
     dialect: new PostgresDialect({ pool, cursor: Cursor }),

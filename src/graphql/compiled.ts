@@ -31,7 +31,7 @@ import {
   subscriptionColumnsOfSubscribers,
   tagColumnsOfSubscribers,
 } from "../domain/subscribers/columns.js";
-import { pageSubscriberColumns, pageSubscribersWithTags } from "../domain/subscribers/page.js";
+import { preparedSubscriberPages } from "../domain/subscribers/prepared-page.js";
 import { getSubscribers } from "../domain/subscribers/read.js";
 import { decodeGlobalId, globalIdOf } from "../global-ids.js";
 import type { GraphQLContext } from "./context.js";
@@ -260,6 +260,8 @@ export interface Plan {
     /** The tag columns of pageSubscribersWithTags: no bigint (JSON would make it a number). */
     nestedTag: (keyof TagRow)[];
   };
+  /** Reads the subscribers connection's pages (statements written once, with the plan). */
+  pages: ReturnType<typeof preparedSubscriberPages>;
 }
 
 /** The concrete type of a value of an abstract type a plan meets. */
@@ -424,19 +426,24 @@ export function compile(
       [...(compiler.columns.get(typename) ?? ["id"])].filter(
         (name) => !without.includes(name),
       ) as T[];
+    const columns: Plan["columns"] = {
+      subscriber: columnsOf("Subscriber"),
+      tag: columnsOf("Tag"),
+      subscription: columnsOf("ListSubscription", ["list"]),
+      list: columnsOf("List"),
+      nestedTag: atLeastOne(columnsOf("Tag", ["id"])),
+    };
     return {
       operation,
       ...found,
       root,
       scopes: compiler.scopes,
       needs: compiler.needs,
-      columns: {
-        subscriber: columnsOf("Subscriber"),
-        tag: columnsOf("Tag"),
-        subscription: columnsOf("ListSubscription", ["list"]),
-        list: columnsOf("List"),
-        nestedTag: atLeastOne(columnsOf("Tag", ["id"])),
-      },
+      columns,
+      pages: preparedSubscriberPages(
+        columns.subscriber,
+        compiler.needs.has("tags") ? columns.nestedTag : null,
+      ),
     };
   } catch (error) {
     if (error instanceof Unplannable) return null;
@@ -531,12 +538,7 @@ export async function runPlan(plan: Plan, args: ExecutionArgs): Promise<Executio
     const connection: KeysetConnection<SubscriberRow> = await subscribersConnection(
       domain,
       argumentValues,
-      (domain, filter, page) =>
-        (withTags
-          ? pageSubscribersWithTags(domain, filter, page, columns.subscriber, columns.nestedTag)
-          : pageSubscriberColumns(domain, filter, page, columns.subscriber)) as Promise<
-          SubscriberRow[]
-        >,
+      plan.pages,
     );
     if (withTags) fetched.tags = tagsOfRows(columns.nestedTag, connection.edges);
     rootValue = connection;
@@ -584,6 +586,8 @@ export async function runPlan(plan: Plan, args: ExecutionArgs): Promise<Executio
  */
 export function executeWithPlans(
   fallback: (args: ExecutionArgs) => ExecutionResult | Promise<ExecutionResult>,
+  /** Told of each request a plan answered (planned-documents.ts remembers its document). */
+  onPlanned?: (args: ExecutionArgs, plan: Plan) => void,
 ): (args: ExecutionArgs) => Promise<ExecutionResult> {
   const plans = new WeakMap<DocumentNode, Map<string, Plan | null>>();
   const planOf = (args: ExecutionArgs): Plan | null => {
@@ -606,6 +610,7 @@ export function executeWithPlans(
       try {
         const result = await runPlan(plan, args);
         compiledStats.planned++;
+        onPlanned?.(args, plan);
         return result;
       } catch {
         // Reads only: executing again normally gives the exact data or errors.

@@ -15,6 +15,7 @@ import { type AppDeps, domainContextOf } from "./deps.js";
 import { graphqlError } from "./errors.js";
 import { graphqlBodyText, graphqlRequestLine } from "./graphql-edge.js";
 import { graphqlBodyLimit } from "./limits.js";
+import { plannedEdge } from "./planned-edge.js";
 
 export type { AppDeps } from "./deps.js";
 
@@ -32,6 +33,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   // Opened with the first subscriber only: a server no one subscribes to holds no connection.
   const realtime = deps.realtime ?? new RealtimeListener({ connection: deps.pool.options, log });
 
+  // A GraphQL document a plan answered before is answered first, with what the rest would send.
+  app.use("/graphql", plannedEdge(deps));
   // Every response carries X-Request-Id (the caller's, if it sent a sane one); logs carry it too.
   app.use(requestId());
   app.use(async (c, next) => {

@@ -1,10 +1,27 @@
+import { CompiledQuery } from "kysely";
+import { prepared } from "../../db/prepared.js";
 import type { ListRow, TagRow } from "../../db/types.js";
 import type { Context } from "../context.js";
 import type { Membership } from "../lists/subscriptions.js";
 
 // Set-based loaders for a page of subscribers that read only the columns a caller asks for
-// (a GraphQL plan knows its selection): the same statements, rows and order as
-// tagsOfSubscribers and subscriptionsOfSubscribers, narrower. Unread columns are absent.
+// (a GraphQL plan knows its selection): the same rows and order as tagsOfSubscribers and
+// subscriptionsOfSubscribers, narrower. Unread columns are absent. Their statements are
+// prepared ones, written once per selection (the ids go as one array parameter, so the text
+// does not change with the page's size).
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** The statement of each selection, by its columns. */
+const texts = new Map<string, string>();
+function textOf(key: string, write: () => string): string {
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = prepared(write());
+    texts.set(key, text);
+  }
+  return text;
+}
 
 /** The tags of each subscriber (internal ids), by name, with these tag columns. */
 export async function tagColumnsOfSubscribers<C extends keyof TagRow>(
@@ -13,21 +30,16 @@ export async function tagColumnsOfSubscribers<C extends keyof TagRow>(
   columns: readonly C[],
 ): Promise<Pick<TagRow, C>[][]> {
   if (subscriberIds.length === 0) return [];
-  const rows = await ctx.db
-    .selectFrom("subscriber_tags")
-    .innerJoin("tags", (join) =>
-      join
-        .onRef("tags.id", "=", "subscriber_tags.tag_id")
-        .onRef("tags.account_id", "=", "subscriber_tags.account_id"),
-    )
-    .select(columns.map((column) => `tags.${column}` as const))
-    .select("subscriber_tags.subscriber_id as of_subscriber")
-    .where("subscriber_tags.account_id", "=", ctx.account.id)
-    .where("subscriber_tags.subscriber_id", "in", subscriberIds)
-    .orderBy("tags.name")
-    .execute();
+  const text = textOf(
+    `tags:${columns.join(",")}`,
+    () =>
+      `select ${columns.map((column) => `"tags".${quoted(column)}`).join(", ")}, "subscriber_tags"."subscriber_id" as "of_subscriber" from "subscriber_tags" inner join "tags" on "tags"."id" = "subscriber_tags"."tag_id" and "tags"."account_id" = "subscriber_tags"."account_id" where "subscriber_tags"."account_id" = $1 and "subscriber_tags"."subscriber_id" = any($2::bigint[]) order by "tags"."name"`,
+  );
+  const { rows } = await ctx.db.executeQuery<{ of_subscriber: string } & Pick<TagRow, C>>(
+    CompiledQuery.raw(text, [ctx.account.id, [...subscriberIds]]),
+  );
   const bySubscriber = new Map<string, Pick<TagRow, C>[]>();
-  for (const { of_subscriber, ...tag } of rows as ({ of_subscriber: string } & Pick<TagRow, C>)[]) {
+  for (const { of_subscriber, ...tag } of rows) {
     const list = bySubscriber.get(of_subscriber);
     if (list) list.push(tag as Pick<TagRow, C>);
     else bySubscriber.set(of_subscriber, [tag as Pick<TagRow, C>]);
@@ -45,19 +57,19 @@ export async function subscriptionColumnsOfSubscribers(
   listColumns: readonly (keyof ListRow)[],
 ): Promise<Partial<Membership>[][]> {
   if (subscriberIds.length === 0) return [];
-  const rows = await ctx.db
-    .selectFrom("subscriptions as s")
-    .innerJoin("lists as l", (join) =>
-      join.onRef("l.id", "=", "s.list_id").onRef("l.account_id", "=", "s.account_id"),
-    )
-    .select(["s.subscriber_id", ...columns.map((column) => `s.${column}` as const)])
-    .select(listColumns.map((column) => `l.${column} as list_${column}` as const))
-    .where("s.account_id", "=", ctx.account.id)
-    .where("s.subscriber_id", "in", [...new Set(subscriberIds)])
-    .orderBy("s.id")
-    .execute();
+  const text = textOf(`subscriptions:${columns.join(",")}:${listColumns.join(",")}`, () => {
+    const selected = [
+      `"s"."subscriber_id"`,
+      ...columns.map((column) => `"s".${quoted(column)}`),
+      ...listColumns.map((column) => `"l".${quoted(column)} as ${quoted(`list_${column}`)}`),
+    ];
+    return `select ${selected.join(", ")} from "subscriptions" as "s" inner join "lists" as "l" on "l"."id" = "s"."list_id" and "l"."account_id" = "s"."account_id" where "s"."account_id" = $1 and "s"."subscriber_id" = any($2::bigint[]) order by "s"."id"`;
+  });
+  const { rows } = await ctx.db.executeQuery<Record<string, unknown>>(
+    CompiledQuery.raw(text, [ctx.account.id, [...new Set(subscriberIds)]]),
+  );
   const bySubscriber = new Map<string, Partial<Membership>[]>();
-  for (const row of rows as Record<string, unknown>[]) {
+  for (const row of rows) {
     const membership: Record<string, unknown> = {};
     for (const column of columns) membership[column] = row[column];
     const list: Record<string, unknown> = {};

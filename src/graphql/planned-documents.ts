@@ -1,5 +1,5 @@
 import type { DocumentNode, ExecutionArgs } from "graphql";
-import { compiledStats, type Plan, runPlan } from "./compiled.js";
+import { compiledStats, type Plan, runPlanToJson } from "./compiled.js";
 import type { GraphQLContext } from "./context.js";
 import { schema } from "./schema.js";
 
@@ -60,14 +60,13 @@ export async function answerPlanned(
   const planned = documents.get(keyOf(request.query, request.operationName));
   if (!planned) return null;
   try {
-    const result = await runPlan(planned.plan, {
+    const body = await runPlanToJson(planned.plan, {
       schema,
       document: planned.document,
       contextValue: context,
       variableValues: request.variables ?? {},
       operationName: request.operationName,
     });
-    const body = JSON.stringify(result);
     compiledStats.planned++;
     plannedDocumentStats.answered++;
     return body;

@@ -30,6 +30,36 @@ const PAGE = `query SubscribersPage($first: Int!) {
     }
   }
 }`;
+// Every field a plan knows, with aliases, fragments, __typename, cursors, counts, custom values.
+const EVERYTHING = `query Everything($first: Int!) {
+  subscribers(first: $first) {
+    __typename
+    count: totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { ...S } }
+  }
+}
+fragment S on Subscriber {
+  id __typename email firstName lastName phone timezone jobTitle company country address
+  website postalCode birthday status sandbox createdAt updatedAt
+  tags { id name status createdAt updatedAt __typename }
+  subscriptions {
+    status statusChangedAt source createdAt __typename
+    list { id name description createdAt updatedAt __typename }
+  }
+  customValues {
+    __typename
+    field {
+      id name type options required default visible description mergeTag columnName listId
+      createdAt updatedAt __typename
+    }
+    ... on StringCustomValue { text: value }
+    ... on NumberCustomValue { number: value }
+    ... on BooleanCustomValue { flag: value }
+    ... on DateCustomValue { date: value }
+    ... on DropdownCustomValue { option: value }
+  }
+}`;
 const NODE =
   "query One($id: ID!) { node(id: $id) { id ... on Subscriber { email firstName lastName } } }";
 
@@ -116,12 +146,24 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
+/** Each document, its variables, and the scopes it needs. */
 const DOCUMENTS = [
-  ["the side-by-side page", PAGE, () => ({ first: 50 })],
-  ["node(id:)", NODE, () => ({ id: subscriberId })],
+  [
+    "the side-by-side page",
+    PAGE,
+    () => ({ first: 50 }),
+    ["subscribers:read", "tags:read", "lists:read"],
+  ],
+  ["node(id:)", NODE, () => ({ id: subscriberId }), ["subscribers:read"]],
+  [
+    "every field a plan knows",
+    EVERYTHING,
+    () => ({ first: 30 }),
+    ["subscribers:read", "tags:read", "lists:read", "fields:read"],
+  ],
 ] as const;
 
-describe.each(DOCUMENTS)("%s", (_name, query, variables) => {
+describe.each(DOCUMENTS)("%s", (_name, query, variables, needs: readonly string[]) => {
   it.each([
     ["no Accept", {}],
     ["Accept: */*", { accept: "*/*" }],
@@ -163,7 +205,7 @@ describe.each(DOCUMENTS)("%s", (_name, query, variables) => {
   it("refuses a key without a scope the document needs, the same way every time", async () => {
     const body = { query: fresh(query), variables: variables() };
     await post(body, fullKey);
-    const scopes = ["subscribers:read", "tags:read", "lists:read"];
+    const scopes = ["subscribers:read", "tags:read", "lists:read", "fields:read"];
     for (const missing of scopes) {
       const key = (
         await issueKey(app.database.db, accountId, {
@@ -171,9 +213,10 @@ describe.each(DOCUMENTS)("%s", (_name, query, variables) => {
         })
       ).secret;
       const first = await observed(body, key);
-      // node(id:) of a subscriber needs only subscribers:read.
-      if (query === NODE && missing !== "subscribers:read") {
-        expect(first.answer.status).toBe(200);
+      if (!needs.includes(missing)) {
+        // A key with every scope the document needs: the edge answers it from the first.
+        expect(first.answer.status, missing).toBe(200);
+        expect(first.atTheEdge, missing).toBe(true);
         continue;
       }
       expect(first.answer.text, missing).toContain("FORBIDDEN");

@@ -18,6 +18,7 @@ import { recordStatuses, type StatusReport } from "../domain/messages/status.js"
 import { isPositional, variablesIn } from "../domain/templates/variables.js";
 import type { Logger } from "../log.js";
 import type { WorkerDeps } from "./deps.js";
+import { LIVENESS_LOCK_SPACE } from "./liveness.js";
 import { jobs as queue } from "./queue.js";
 
 // Hands queued messages to their channels. The batch is read in one statement, and only what is
@@ -28,10 +29,28 @@ import { jobs as queue } from "./queue.js";
 // 5xx, dropped connection, throttling) is tried again later, in a job of its own per attempt
 // number, with growing waits; past the last attempt, or on a final refusal, the message fails
 // with the provider's reason.
+//
+// A provider send happens at most once. Just before a message leaves, the UPDATE that counts its
+// attempt also claims it for this worker pool (send_claimed_by, whose liveness lock tells it
+// alive or gone), and only if nobody holds a claim on it; its outcome (sent, failed, or refused
+// for now) is recorded and the claim ended in one statement. A worker that dies between the
+// provider's answer and that statement leaves the message queued and claimed: whether the
+// provider took it is unknown, and sending it again could reach the subscriber twice, so it is
+// failed instead (UNKNOWN_OUTCOME, with its message.failed event). A claim of a pool that is
+// alive is another job sending that message now, and is left alone. Claims are settled where
+// the dead worker's job runs again (liveness.ts frees it and it reads exactly these messages):
+// the batch read already brings each message's claim, so a batch without claims pays nothing,
+// and no periodic pass has to look for claims. Messages are claimed one by one as a lane takes
+// them, and outcomes recorded every `concurrency` answers: a crash leaves unknown only what was
+// handed over since the last recording, never the messages of the batch that had not left yet.
 
 const payloadSchema = z.object({
   messageIds: z.array(z.string().regex(/^\d+$/)).max(1000),
 });
+
+/** Why a message whose send may or may not have reached its provider is failed, not sent again. */
+export const UNKNOWN_OUTCOME =
+  "outcome unknown: the worker stopped while the provider was handling this message; not sent again to avoid sending it twice";
 
 interface Queued {
   id: string;
@@ -46,6 +65,8 @@ interface Queued {
   template_name: string | null;
   template_language: string | null;
   template_body: string | null;
+  send_claimed_by: string | null;
+  send_claimed_at: Date | null;
 }
 
 export interface SendDeps {
@@ -53,6 +74,12 @@ export interface SendDeps {
   jobs: Jobs;
   log: Logger;
   channels: Channels;
+  /**
+   * The worker pool (job_workers.id, graphile-worker's locked_by) whose claims these sends are.
+   * Without one (a call outside any worker), the claims name nobody and are never taken for a
+   * dead worker's: such a message stays queued if its caller dies mid-send.
+   */
+  worker?: string | null;
 }
 
 /** The positional values of a WhatsApp template send, in the order of their numbers. */
@@ -98,65 +125,150 @@ async function eachLimited<T>(
 
 /** Records "sent" for a batch; a provider id already taken (a provider reusing ids) is dropped. */
 async function recordSent(deps: SendDeps, reports: (StatusReport & { id: string })[]) {
+  const ending = { endSendClaim: true };
   try {
-    await recordStatuses(deps.db, deps.jobs, reports);
+    await recordStatuses(deps.db, deps.jobs, reports, ending);
   } catch (error) {
     if ((error as { code?: string }).code !== "23505") throw error;
     for (const report of reports) {
       try {
-        await recordStatuses(deps.db, deps.jobs, [report]);
+        await recordStatuses(deps.db, deps.jobs, [report], ending);
       } catch (single) {
         if ((single as { code?: string }).code !== "23505") throw single;
         deps.log.error(
           { messageId: report.id, providerMessageId: report.providerMessageId },
           "the provider gave an id another message has: recorded as sent without it",
         );
-        await recordStatuses(deps.db, deps.jobs, [{ ...report, providerMessageId: null }]);
+        await recordStatuses(deps.db, deps.jobs, [{ ...report, providerMessageId: null }], ending);
       }
     }
   }
 }
 
-async function sendThroughProviders(deps: SendDeps, rows: Queued[]): Promise<void> {
-  if (rows.length === 0) return;
-  // The attempt is counted before it is made: a worker that dies mid-send still counts it.
-  const claimed = await sql<{ id: string; attempts: number }>`
-    update messages set attempts = attempts + 1, updated_at = now()
-    where id = any(${rows.map((row) => row.id)}::bigint[]) and status = 'queued'
-    returning id, attempts`.execute(deps.db);
-  const attempts = new Map(claimed.rows.map((row) => [row.id, row.attempts]));
-  const sent: (StatusReport & { id: string })[] = [];
-  const failed: (StatusReport & { id: string })[] = [];
+/**
+ * Messages of the batch that another send has claimed: those whose pool is gone are failed as
+ * UNKNOWN_OUTCOME; those of a live pool (or of no pool) are left to it.
+ */
+async function settleClaims(deps: SendDeps, claimed: Queued[]): Promise<void> {
+  // Alive as liveness.ts proves it: the pool's row and its advisory lock held by some session.
+  const { rows: gone } = await sql<{ id: string }>`
+    select m.id from messages m
+    where m.id = any(${claimed.map((row) => row.id)}::bigint[]) and m.status = 'queued'
+      and m.send_claimed_by is not null
+      and not exists (
+        select 1 from job_workers w join pg_locks l
+          on l.locktype = 'advisory' and l.granted
+            and l.database = (select oid from pg_database where datname = current_database())
+            and l.classid = ${LIVENESS_LOCK_SPACE} and l.objid = w.lock_key::oid and l.objsubid = 2
+        where w.id = m.send_claimed_by
+      )`.execute(deps.db);
+  if (gone.length > 0) {
+    const ids = new Set(gone.map((row) => row.id));
+    deps.log.warn(
+      {
+        messages: claimed
+          .filter((row) => ids.has(row.id))
+          .map((row) => ({ id: row.public_id, worker: row.send_claimed_by })),
+      },
+      "messages whose worker died mid-send: failed, not sent again",
+    );
+    await recordStatuses(
+      deps.db,
+      deps.jobs,
+      gone.map((row) => ({ id: row.id, status: "failed" as const, reason: UNKNOWN_OUTCOME })),
+      { endSendClaim: true },
+    );
+  }
+}
+
+/** Claims a message for this pool and counts the attempt; null if it is not free to send. */
+async function claim(deps: SendDeps, id: string): Promise<number | null> {
+  const { rows } = await sql<{ attempts: number }>`
+    update messages set attempts = attempts + 1, send_claimed_by = ${deps.worker ?? null},
+      send_claimed_at = now(), updated_at = now()
+    where id = ${id} and status = 'queued' and send_claimed_at is null
+    returning attempts`.execute(deps.db);
+  return rows[0]?.attempts ?? null;
+}
+
+/** Outcomes of provider sends not yet recorded. */
+interface Outcomes {
+  sent: (StatusReport & { id: string })[];
+  failed: (StatusReport & { id: string })[];
+  /** Refused for now: their claims end here, their retry jobs are added once the batch is done. */
+  refused: string[];
+  count: () => number;
+}
+
+function noOutcomes(): Outcomes {
+  const outcomes: Outcomes = {
+    sent: [],
+    failed: [],
+    refused: [],
+    count: () => outcomes.sent.length + outcomes.failed.length + outcomes.refused.length,
+  };
+  return outcomes;
+}
+
+async function recordOutcomes(deps: SendDeps, outcomes: Outcomes): Promise<void> {
+  await recordSent(deps, outcomes.sent);
+  await recordStatuses(deps.db, deps.jobs, outcomes.failed, { endSendClaim: true });
+  // Free again: should this job die before adding the retry, its run again sends them.
+  if (outcomes.refused.length > 0)
+    await sql`
+      update messages set send_claimed_by = null, send_claimed_at = null, updated_at = now()
+      where id = any(${outcomes.refused}::bigint[]) and status = 'queued'
+        and send_claimed_by is not distinct from ${deps.worker ?? null}`.execute(deps.db);
+}
+
+async function sendThroughProviders(deps: SendDeps, all: Queued[]): Promise<void> {
+  if (all.length === 0) return;
+  const claimed = all.filter((row) => row.send_claimed_at !== null);
+  if (claimed.length > 0) await settleClaims(deps, claimed);
+  const rows = all.filter((row) => row.send_claimed_at === null);
   const retries = new Map<number, string[]>();
   const maxAttempts = deps.channels.settings.retrySeconds.length + 1;
-  await eachLimited(
-    rows.filter((row) => attempts.has(row.id)),
-    deps.channels.settings.concurrency,
-    async (row) => {
-      const route = deps.channels.route(row.channel, row.sandbox);
-      if (route.kind !== "provider") return;
-      try {
-        const result = await route.channel.send(outbound(row));
-        sent.push({ id: row.id, status: "sent", providerMessageId: result.providerMessageId });
-      } catch (error) {
-        const attempt = attempts.get(row.id) ?? 1;
-        const reason =
-          error instanceof ProviderError
-            ? error.message
-            : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
-        const retryable = !(error instanceof ProviderError) || error.retryable;
-        if (retryable && attempt < maxAttempts) {
-          deps.log.warn({ messageId: row.public_id, attempt, reason }, "send refused for now");
-          retries.set(attempt, [...(retries.get(attempt) ?? []), row.id]);
-        } else {
-          const final = retryable ? `${reason} (after ${attempt} attempts)` : reason;
-          failed.push({ id: row.id, status: "failed", reason: final });
-        }
+  const limit = deps.channels.settings.concurrency;
+  let pending = noOutcomes();
+  // One recording at a time, in the order the outcomes came.
+  let recording: Promise<void> = Promise.resolve();
+  const flush = () => {
+    const taken = pending;
+    pending = noOutcomes();
+    recording = recording.then(() => recordOutcomes(deps, taken));
+    return recording;
+  };
+  await eachLimited(rows, limit, async (row) => {
+    const route = deps.channels.route(row.channel, row.sandbox);
+    if (route.kind !== "provider") return;
+    // The attempt is counted before it is made: a worker that dies mid-send still counts it.
+    const attempt = await claim(deps, row.id);
+    if (attempt === null) return;
+    try {
+      const result = await route.channel.send(outbound(row));
+      pending.sent.push({
+        id: row.id,
+        status: "sent",
+        providerMessageId: result.providerMessageId,
+      });
+    } catch (error) {
+      const reason =
+        error instanceof ProviderError
+          ? error.message
+          : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+      const retryable = !(error instanceof ProviderError) || error.retryable;
+      if (retryable && attempt < maxAttempts) {
+        deps.log.warn({ messageId: row.public_id, attempt, reason }, "send refused for now");
+        pending.refused.push(row.id);
+        retries.set(attempt, [...(retries.get(attempt) ?? []), row.id]);
+      } else {
+        const final = retryable ? `${reason} (after ${attempt} attempts)` : reason;
+        pending.failed.push({ id: row.id, status: "failed", reason: final });
       }
-    },
-  );
-  await recordSent(deps, sent);
-  await recordStatuses(deps.db, deps.jobs, failed);
+    }
+    if (pending.count() >= limit) await flush();
+  });
+  await flush();
   for (const [attempt, messageIds] of retries) {
     const wait = deps.channels.settings.retrySeconds[attempt - 1] ?? 0;
     await deps.jobs.add(
@@ -174,7 +286,7 @@ export async function sendMessages(deps: SendDeps, messageIds: readonly string[]
   const { rows } = await sql<Queued>`
     select m.id, m.public_id, m.channel, m.address, m.subject, m.body, m.variables, m.sandbox,
       m.attempts, t.name as template_name, t.language as template_language,
-      t.body as template_body
+      t.body as template_body, m.send_claimed_by, m.send_claimed_at
     from messages m left join templates t on t.id = m.template_id
     where m.id = any(${[...messageIds]}::bigint[]) and m.status = 'queued'
       and m.direction = 'outbound'`.execute(deps.db);
@@ -183,7 +295,9 @@ export async function sendMessages(deps: SendDeps, messageIds: readonly string[]
   const providers: Queued[] = [];
   for (const row of rows) {
     const route = deps.channels.route(row.channel, row.sandbox);
-    if (route.kind === "sandbox") sandbox.push(row);
+    // Claimed by a provider send: settled by its claim, wherever this worker would route it.
+    if (row.send_claimed_at !== null) providers.push(row);
+    else if (route.kind === "sandbox") sandbox.push(row);
     else if (route.kind === "unavailable")
       unavailable.push({ id: row.id, status: "failed", reason: route.reason });
     else providers.push(row);
@@ -233,10 +347,17 @@ export function channelsOf(deps: WorkerDeps): Channels {
 }
 
 export function sendMessagesTask(deps: WorkerDeps): Task {
-  return async (payload) => {
+  return async (payload, helpers) => {
     const { messageIds } = payloadSchema.parse(payload);
     await sendMessages(
-      { db: deps.db, jobs: queue, log: deps.log, channels: channelsOf(deps) },
+      {
+        db: deps.db,
+        jobs: queue,
+        log: deps.log,
+        channels: channelsOf(deps),
+        // graphile-worker locks a job with its pool's id: the id job_workers proves alive.
+        worker: helpers.job.locked_by,
+      },
       messageIds,
     );
   };

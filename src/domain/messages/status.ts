@@ -74,6 +74,7 @@ async function applyOne(
   rows: ReportRow[],
   match: RawBuilder<unknown>,
   filter: (rows: ReportRow[]) => RawBuilder<unknown>,
+  endSendClaim: boolean,
 ): Promise<Found[]> {
   const time = sql.ref(`m.${TIME_COLUMN[status]}`);
   const timeColumn = sql.ref(TIME_COLUMN[status]);
@@ -83,6 +84,7 @@ async function applyOne(
       : status === "failed"
         ? sql`, failure_reason = case when t.previous = any(${FROM.failed}::text[]) then t.reason else m.failure_reason end`
         : sql``;
+  const claim = endSendClaim ? sql`, send_claimed_by = null, send_claimed_at = null` : sql``;
   const { rows: found } = await sql<Found>`
     with report as (
       select distinct on (coalesce(r.id::text, r.provider_message_id)) *
@@ -100,6 +102,7 @@ async function applyOne(
       ${timeColumn} = coalesce(${time}, t.at),
       updated_at = now()
       ${extra}
+      ${claim}
     from target t
     where m.id = t.id
       and (t.previous = any(${FROM[status]}::text[])
@@ -180,6 +183,7 @@ async function record(
   reports: readonly (StatusReport & { key: ReportRow })[],
   match: RawBuilder<unknown>,
   filter: (rows: ReportRow[]) => RawBuilder<unknown>,
+  endSendClaim = false,
 ): Promise<ChangedMessage[]> {
   if (reports.length === 0) return [];
   return inTransaction(db, async (trx) => {
@@ -194,7 +198,7 @@ async function record(
           reason: report.reason ?? null,
         }));
       if (rows.length === 0) continue;
-      const found = await applyOne(trx, status, rows, match, filter);
+      const found = await applyOne(trx, status, rows, match, filter, endSendClaim);
       await announce(trx, jobs, status, found);
       changed.push(...strip(found));
     }
@@ -202,11 +206,15 @@ async function record(
   });
 }
 
-/** Records statuses of our messages by internal id (the send job, the sandbox). */
+/**
+ * Records statuses of our messages by internal id (the send job, the sandbox). `endSendClaim`:
+ * the outcome of a provider send, which ends the message's send claim in the same statement.
+ */
 export function recordStatuses(
   db: Queryable,
   jobs: Jobs,
   reports: readonly (StatusReport & { id: string })[],
+  options: { endSendClaim?: boolean } = {},
 ): Promise<ChangedMessage[]> {
   return record(
     db,
@@ -224,6 +232,7 @@ export function recordStatuses(
     // The ids again as an array: the messages are found by their key whatever the planner
     // thinks of a table whose statistics lag behind a campaign's fresh 100,000 rows.
     (rows) => sql`m.id = any(${rows.map((row) => row.id)}::bigint[])`,
+    options.endSendClaim ?? false,
   );
 }
 

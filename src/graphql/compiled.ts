@@ -31,8 +31,10 @@ import {
   subscriptionColumnsOfSubscribers,
   tagColumnsOfSubscribers,
 } from "../domain/subscribers/columns.js";
-import { preparedSubscriberPages } from "../domain/subscribers/prepared-page.js";
-import { getSubscribers } from "../domain/subscribers/read.js";
+import {
+  preparedSubscriberById,
+  preparedSubscriberPages,
+} from "../domain/subscribers/prepared-page.js";
 import { decodeGlobalId, globalIdOf } from "../global-ids.js";
 import type { GraphQLContext } from "./context.js";
 import { CUSTOM_VALUE_TYPE_NAMES, type CustomValueItem, valuesOf } from "./custom-values.js";
@@ -262,6 +264,8 @@ export interface Plan {
   };
   /** Reads the subscribers connection's pages (statements written once, with the plan). */
   pages: ReturnType<typeof preparedSubscriberPages>;
+  /** Reads node(id:)'s subscriber (its statement written once, with the plan). */
+  subscriber: ReturnType<typeof preparedSubscriberById>;
 }
 
 /** The concrete type of a value of an abstract type a plan meets. */
@@ -444,6 +448,7 @@ export function compile(
         columns.subscriber,
         compiler.needs.has("tags") ? columns.nestedTag : null,
       ),
+      subscriber: preparedSubscriberById(columns.subscriber),
     };
   } catch (error) {
     if (error instanceof Unplannable) return null;
@@ -610,8 +615,8 @@ async function fetchPlan(
   } else {
     const decoded = decodeGlobalId(String(argumentValues.id));
     if (decoded?.typename !== "Subscriber") unplannable("not a subscriber id");
-    const [row] = await getSubscribers(domain, [(decoded as { id: string }).id]);
-    rootValue = row ?? null;
+    const row = await plan.subscriber(domain, (decoded as { id: string }).id);
+    rootValue = row;
     subscribers = row ? [row] : [];
   }
   if (subscribers.length > 0) {

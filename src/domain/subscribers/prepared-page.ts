@@ -65,3 +65,19 @@ export function preparedSubscriberPages(
     return rows;
   };
 }
+
+/** Reads one subscriber by public id with these columns (`id` always): made once per plan. */
+export function preparedSubscriberById(
+  columns: readonly (keyof SubscriberRow)[],
+): (ctx: Context, publicId: string) => Promise<SubscriberRow | null> {
+  const selected = [...new Set(["id", ...columns])].map((name) => `"subscribers".${quoted(name)}`);
+  const text = prepared(
+    `select ${selected.join(", ")} from "subscribers" where "subscribers"."account_id" = $1 and "subscribers"."public_id" = $2`,
+  );
+  return async (ctx, publicId) => {
+    const { rows } = await ctx.db.executeQuery<SubscriberRow>(
+      CompiledQuery.raw(text, [ctx.account.id, publicId]),
+    );
+    return rows[0] ?? null;
+  };
+}

@@ -12,6 +12,7 @@ import { createMailer } from "../../src/mail/mailer.js";
 import { startCloudApi, type TestCloudApi } from "../channels/cloud-api.js";
 import { until } from "../helpers/process.js";
 import { startTestGateway, type TestGateway } from "../helpers/server.js";
+import { call, list, subscriber, template } from "../rest/botbat/campaigns-fixtures.js";
 import { botbat } from "../rest/botbat/contacts-client.js";
 import { contact } from "../rest/botbat/messaging-fixtures.js";
 import { type Receiver, startReceiver } from "./webhook-receiver.js";
@@ -29,7 +30,7 @@ let api: TestCloudApi;
 let receiver: Receiver;
 const workers: { child: ChildProcess; output: () => string; exited: Promise<unknown> }[] = [];
 
-function startWorkerProcess() {
+function startWorkerProcess(env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ["--import", "tsx", "src/jobs/run-worker.ts"], {
     env: {
       ...process.env,
@@ -43,6 +44,7 @@ function startWorkerProcess() {
       WEBHOOK_ALLOW_PRIVATE: "true",
       // The held send's job and a second job side by side.
       WORKER_CONCURRENCY: "2",
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -56,6 +58,16 @@ function startWorkerProcess() {
   };
   workers.push(worker);
   return worker;
+}
+
+/** Stops the worker processes still running (SIGTERM: they hand their jobs back and exit). */
+async function stopWorkerProcesses() {
+  for (const worker of workers) {
+    if (worker.child.exitCode === null && worker.child.signalCode === null) {
+      worker.child.kill("SIGTERM");
+      await worker.exited;
+    }
+  }
 }
 
 beforeAll(async () => {
@@ -301,3 +313,91 @@ it("a send a live worker is making is not taken by a second job for the same mes
     await pool.release();
   }
 }, 120_000);
+
+it("a worker killed mid-campaign while WhatsApp holds its first send: the batch's other messages are sent once by the next worker", async () => {
+  // Only the workers this test starts send its campaign.
+  await stopWorkerProcesses();
+  const db = gateway.database.db;
+  const account = await gateway.account();
+  const members = await list(db, account.id, "members");
+  const tpl = await template(db, account.id, {
+    channel: "whatsapp",
+    body: "Our sale starts today",
+  });
+  const phones = ["+14155550721", "+14155550722", "+14155550723", "+14155550724"];
+  for (const phone of phones)
+    await subscriber(db, account.id, {
+      email: `${phone}@example.com`,
+      phone,
+      lists: [{ id: members.id }],
+    });
+  // The first send WhatsApp receives is held, whoever it is for.
+  let first: string | null = null;
+  api.answer = (to) => {
+    first ??= to;
+    return to === first && phones.includes(to) ? "hold" : "ok";
+  };
+  const created = await call(gateway.url, account.key, "POST", "/v1/campaigns", {
+    name: "Sale",
+    channel: "whatsapp",
+    template_id: tpl.public_id,
+    audience: { list_ids: [members.public_id] },
+  });
+  expect(created.status).toBe(201);
+  const campaign = (await created.json()) as { id: string };
+  const { id: campaignId } = await db
+    .selectFrom("campaigns")
+    .select("id")
+    .where("public_id", "=", campaign.id)
+    .executeTakeFirstOrThrow();
+  const sent = await call(gateway.url, account.key, "POST", `/v1/campaigns/${campaign.id}/send`);
+  expect(sent.status).toBe(200);
+  const messages = () =>
+    db
+      .selectFrom("messages")
+      .select(["address", "status", "failure_reason", "attempts", "send_claimed_at"])
+      .where("account_id", "=", account.id)
+      .where("campaign_id", "=", campaignId)
+      .execute();
+
+  // One send at a time: while WhatsApp holds the first, the batch's others wait their turn.
+  const killed = startWorkerProcess({ SEND_CONCURRENCY: "1" });
+  const heldSend = await until(
+    () => `WhatsApp to receive the campaign's first send; worker: ${killed.output()}`,
+    async () => api.held.find((send) => phones.includes(String(send.request.body.to))) ?? null,
+    60_000,
+  );
+  const heldPhone = String(heldSend.request.body.to);
+  const before = await messages();
+  expect(before).toHaveLength(phones.length);
+  expect(before.filter((row) => row.send_claimed_at !== null).map((row) => row.address)).toEqual([
+    heldPhone,
+  ]);
+  killed.child.kill("SIGKILL");
+  await killed.exited;
+  heldSend.release();
+
+  const next = startWorkerProcess({ SEND_CONCURRENCY: "1" });
+  const get = async () =>
+    (await (
+      await call(gateway.url, account.key, "GET", `/v1/campaigns/${campaign.id}`)
+    ).json()) as { status: string; stats: Record<string, number> };
+  const completed = await until(
+    () => `the campaign to complete; worker: ${next.output()}`,
+    async () => {
+      const now = await get();
+      return now.status === "completed" ? now : null;
+    },
+    60_000,
+  );
+  expect(completed.stats).toMatchObject({ total: 4, queued: 0, sent: 3, failed: 1 });
+  const after = await messages();
+  for (const row of after) {
+    expect(sendsTo(row.address)).toHaveLength(1);
+    expect(row).toMatchObject(
+      row.address === heldPhone
+        ? { status: "failed", failure_reason: UNKNOWN_OUTCOME, attempts: 1, send_claimed_at: null }
+        : { status: "sent", attempts: 1, send_claimed_at: null },
+    );
+  }
+}, 240_000);

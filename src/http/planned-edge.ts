@@ -101,7 +101,8 @@ export function plannedEdge(deps: AppDeps): MiddlewareHandler<Env> {
     if (!request) return next();
     const identity = await identify(db, headers.authorization);
     if (identity.kind !== "key") return next();
-    const requestId = requestIdOf(c.req.header("x-request-id"));
+    // Node joins repeated headers with ", " as Hono's Headers do (and the id refuses both).
+    const requestId = requestIdOf(headers["x-request-id"] as string | undefined);
     const requestLog: Logger = log.child({ requestId });
     const domain = domainContextOf(deps, identity, requestLog);
     const context = { domain, log: requestLog };

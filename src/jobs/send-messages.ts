@@ -37,12 +37,14 @@ import { jobs as queue } from "./queue.js";
 // provider's answer and that statement leaves the message queued and claimed: whether the
 // provider took it is unknown, and sending it again could reach the subscriber twice, so it is
 // failed instead (UNKNOWN_OUTCOME, with its message.failed event). A claim of a pool that is
-// alive is another job sending that message now, and is left alone. Claims are settled where
-// the dead worker's job runs again (liveness.ts frees it and it reads exactly these messages):
-// the batch read already brings each message's claim, so a batch without claims pays nothing,
-// and no periodic pass has to look for claims. Messages are claimed one by one as a lane takes
-// them, and outcomes recorded every `concurrency` answers: a crash leaves unknown only what was
-// handed over since the last recording, never the messages of the batch that had not left yet.
+// alive is another job sending that message now, and is left alone; but one of this process's
+// own pool that no run here is sending (inFlight) was left by a run whose recording failed, and
+// is as unknown as a dead worker's. Claims are settled where the dead worker's job runs again
+// (liveness.ts frees it, and it reads exactly these messages): the batch read already brings
+// each message's claim, so a batch without claims pays nothing, and no periodic pass has to look
+// for claims. Messages are claimed one by one as a lane takes them, and outcomes recorded every
+// `concurrency` answers: a crash leaves unknown only what was handed over since the last
+// recording, never the messages of the batch that had not left yet.
 
 const payloadSchema = z.object({
   messageIds: z.array(z.string().regex(/^\d+$/)).max(1000),
@@ -120,7 +122,10 @@ async function eachLimited<T>(
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await work(items[next++]);
   });
-  await Promise.all(lanes);
+  // Every lane ends before this does: none is left running behind a failure.
+  const ended = await Promise.allSettled(lanes);
+  const failure = ended.find((lane) => lane.status === "rejected");
+  if (failure) throw failure.reason;
 }
 
 /** Records "sent" for a batch; a provider id already taken (a provider reusing ids) is dropped. */
@@ -146,39 +151,71 @@ async function recordSent(deps: SendDeps, reports: (StatusReport & { id: string 
 }
 
 /**
- * Messages of the batch that another send has claimed: those whose pool is gone are failed as
- * UNKNOWN_OUTCOME; those of a live pool (or of no pool) are left to it.
+ * Messages this process is handing to a provider, counted from before their claim until their
+ * outcome is recorded or could not be. A claim of this process's own pool on a message not in it
+ * was left by a run that has ended (its recording failed, and graphile-worker runs the job again
+ * in the same pool): its outcome is as unknown as a dead worker's.
+ */
+const inFlight = new Map<string, number>();
+
+function enter(id: string) {
+  inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
+}
+
+function leave(ids: readonly string[]) {
+  for (const id of ids) {
+    const n = (inFlight.get(id) ?? 0) - 1;
+    if (n > 0) inFlight.set(id, n);
+    else inFlight.delete(id);
+  }
+}
+
+/**
+ * Messages of the batch that a send has claimed: those whose pool is gone, or that this pool left
+ * from an ended run, are failed as UNKNOWN_OUTCOME; those of a live send (or of no pool) are left
+ * to it.
  */
 async function settleClaims(deps: SendDeps, claimed: Queued[]): Promise<void> {
-  // Alive as liveness.ts proves it: the pool's row and its advisory lock held by some session.
-  const { rows: gone } = await sql<{ id: string }>`
-    select m.id from messages m
-    where m.id = any(${claimed.map((row) => row.id)}::bigint[]) and m.status = 'queued'
-      and m.send_claimed_by is not null
-      and not exists (
-        select 1 from job_workers w join pg_locks l
-          on l.locktype = 'advisory' and l.granted
-            and l.database = (select oid from pg_database where datname = current_database())
-            and l.classid = ${LIVENESS_LOCK_SPACE} and l.objid = w.lock_key::oid and l.objsubid = 2
-        where w.id = m.send_claimed_by
-      )`.execute(deps.db);
-  if (gone.length > 0) {
-    const ids = new Set(gone.map((row) => row.id));
-    deps.log.warn(
-      {
-        messages: claimed
-          .filter((row) => ids.has(row.id))
-          .map((row) => ({ id: row.public_id, worker: row.send_claimed_by })),
-      },
-      "messages whose worker died mid-send: failed, not sent again",
-    );
+  // A claim is its message and attempt: one this run read, not a newer one made since.
+  const ended = claimed
+    .filter((row) => deps.worker && row.send_claimed_by === deps.worker && !inFlight.has(row.id))
+    .map((row) => ({ id: row.id, attempts: row.attempts }));
+  const failed = await deps.db.transaction().execute(async (trx) => {
+    // Locked, so that no recording or claim comes between the look and the failure. Alive as
+    // liveness.ts proves it: the pool's row, and its advisory lock held by some session.
+    const { rows: gone } = await sql<{ id: string; public_id: string; worker: string }>`
+      select m.id, m.public_id, m.send_claimed_by as worker from messages m
+      where m.id = any(${claimed.map((row) => row.id)}::bigint[]) and m.status = 'queued'
+        and m.send_claimed_by is not null
+        and (
+          exists (
+            select 1 from jsonb_to_recordset(${JSON.stringify(ended)}::jsonb)
+              as e(id bigint, attempts integer)
+            where e.id = m.id and e.attempts = m.attempts and m.send_claimed_by = ${deps.worker ?? null}
+          )
+          or not exists (
+            select 1 from job_workers w join pg_locks l
+              on l.locktype = 'advisory' and l.granted
+                and l.database = (select oid from pg_database where datname = current_database())
+                and l.classid = ${LIVENESS_LOCK_SPACE} and l.objid = w.lock_key::oid
+                and l.objsubid = 2
+            where w.id = m.send_claimed_by
+          )
+        )
+      for update of m`.execute(trx);
     await recordStatuses(
-      deps.db,
+      trx,
       deps.jobs,
       gone.map((row) => ({ id: row.id, status: "failed" as const, reason: UNKNOWN_OUTCOME })),
       { endSendClaim: true },
     );
-  }
+    return gone;
+  });
+  if (failed.length > 0)
+    deps.log.warn(
+      { messages: failed.map((row) => ({ id: row.public_id, worker: row.worker })) },
+      "messages whose send ended with no outcome recorded: failed, not sent again",
+    );
 }
 
 /** Claims a message for this pool and counts the attempt; null if it is not free to send. */
@@ -193,21 +230,16 @@ async function claim(deps: SendDeps, id: string): Promise<number | null> {
 
 /** Outcomes of provider sends not yet recorded. */
 interface Outcomes {
+  /** Every message below, in flight until recorded. */
+  ids: string[];
   sent: (StatusReport & { id: string })[];
   failed: (StatusReport & { id: string })[];
   /** Refused for now: their claims end here, their retry jobs are added once the batch is done. */
   refused: string[];
-  count: () => number;
 }
 
 function noOutcomes(): Outcomes {
-  const outcomes: Outcomes = {
-    sent: [],
-    failed: [],
-    refused: [],
-    count: () => outcomes.sent.length + outcomes.failed.length + outcomes.refused.length,
-  };
-  return outcomes;
+  return { ids: [], sent: [], failed: [], refused: [] };
 }
 
 async function recordOutcomes(deps: SendDeps, outcomes: Outcomes): Promise<void> {
@@ -235,14 +267,20 @@ async function sendThroughProviders(deps: SendDeps, all: Queued[]): Promise<void
   const flush = () => {
     const taken = pending;
     pending = noOutcomes();
-    recording = recording.then(() => recordOutcomes(deps, taken));
+    recording = recording.then(() => recordOutcomes(deps, taken)).finally(() => leave(taken.ids));
     return recording;
   };
-  await eachLimited(rows, limit, async (row) => {
+  const lanes = eachLimited(rows, limit, async (row) => {
     const route = deps.channels.route(row.channel, row.sandbox);
     if (route.kind !== "provider") return;
-    // The attempt is counted before it is made: a worker that dies mid-send still counts it.
-    const attempt = await claim(deps, row.id);
+    enter(row.id);
+    let attempt: number | null = null;
+    try {
+      // The attempt is counted before it is made: a worker that dies mid-send still counts it.
+      attempt = await claim(deps, row.id);
+    } finally {
+      if (attempt === null) leave([row.id]);
+    }
     if (attempt === null) return;
     try {
       const result = await route.channel.send(outbound(row));
@@ -266,9 +304,12 @@ async function sendThroughProviders(deps: SendDeps, all: Queued[]): Promise<void
         pending.failed.push({ id: row.id, status: "failed", reason: final });
       }
     }
-    if (pending.count() >= limit) await flush();
+    // With its outcome, in the same tick: a flush takes both or neither.
+    pending.ids.push(row.id);
+    if (pending.ids.length >= limit) await flush();
   });
-  await flush();
+  // Whatever ended the lanes, what they learnt is recorded (or, if it cannot be, left unknown).
+  await lanes.finally(flush);
   for (const [attempt, messageIds] of retries) {
     const wait = deps.channels.settings.retrySeconds[attempt - 1] ?? 0;
     await deps.jobs.add(

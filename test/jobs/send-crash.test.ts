@@ -401,3 +401,49 @@ it("a worker killed mid-campaign while WhatsApp holds its first send: the batch'
     );
   }
 }, 240_000);
+
+it("a claim a live worker left from a run that ended (its recording failed) is failed as unknown, not sent", async () => {
+  const db = gateway.database.db;
+  const account = await gateway.account();
+  const phone = "+14155550731";
+  const person = await contact(gateway, account.id, { email: "ended@example.com", phone });
+  const pool = await claimLiveness(gateway.database.pool, `send-crash-ended-${account.id}`);
+  // What a run of this pool leaves when the database refused its recording after WhatsApp
+  // answered: the message queued, its attempt counted, its claim still on it.
+  const message = await db
+    .insertInto("messages")
+    .values({
+      account_id: account.id,
+      subscriber_id: person.id,
+      channel: "whatsapp",
+      address: phone,
+      body: "Your parcel is on its way",
+      attempts: 1,
+      send_claimed_by: pool.poolId,
+      send_claimed_at: new Date(),
+    })
+    .returning(["id", "public_id"])
+    .executeTakeFirstOrThrow();
+  const channels = createChannels(
+    {
+      ...defaultChannelSettings(),
+      production: false,
+      whatsapp: { apiUrl: api.url, phoneNumberId: "1098765", token: "EAAG-test", timeoutMs: 5_000 },
+    },
+    { db, jobs, log, mailer: createMailer(undefined, "gateway@example.com", log) },
+  );
+  try {
+    // The job run again, in the same pool, which is alive.
+    await sendMessages({ db, jobs, log, channels, worker: pool.poolId }, [message.id]);
+    expect(sendsTo(phone)).toHaveLength(0);
+    expect(await statusOf(account.id, message.public_id)).toMatchObject({
+      status: "failed",
+      failure_reason: UNKNOWN_OUTCOME,
+      attempts: 1,
+      send_claimed_by: null,
+    });
+  } finally {
+    await channels.close();
+    await pool.release();
+  }
+});

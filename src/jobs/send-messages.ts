@@ -218,14 +218,45 @@ async function settleClaims(deps: SendDeps, claimed: Queued[]): Promise<void> {
     );
 }
 
-/** Claims a message for this pool and counts the attempt; null if it is not free to send. */
-async function claim(deps: SendDeps, id: string): Promise<number | null> {
-  const { rows } = await sql<{ attempts: number }>`
-    update messages set attempts = attempts + 1, send_claimed_by = ${deps.worker ?? null},
-      send_claimed_at = now(), updated_at = now()
-    where id = ${id} and status = 'queued' and send_claimed_at is null
-    returning attempts`.execute(deps.db);
-  return rows[0]?.attempts ?? null;
+interface ClaimAsk {
+  id: string;
+  resolve: (attempts: number | null) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Claims a message for this pool and counts the attempt, when a lane is about to send it; the
+ * answer is its attempt number, or null if it is not free to send. The lanes that ask while a
+ * claim statement runs share the next one: a message is still claimed only once a lane has it.
+ */
+function claimer(deps: SendDeps): (id: string) => Promise<number | null> {
+  let asks: ClaimAsk[] = [];
+  let running = false;
+  const run = async () => {
+    running = true;
+    while (asks.length > 0) {
+      const group = asks;
+      asks = [];
+      try {
+        const { rows } = await sql<{ id: string; attempts: number }>`
+          update messages set attempts = attempts + 1, send_claimed_by = ${deps.worker ?? null},
+            send_claimed_at = now(), updated_at = now()
+          where id = any(${group.map((ask) => ask.id)}::bigint[]) and status = 'queued'
+            and send_claimed_at is null
+          returning id, attempts`.execute(deps.db);
+        const attempts = new Map(rows.map((row) => [row.id, row.attempts]));
+        for (const ask of group) ask.resolve(attempts.get(ask.id) ?? null);
+      } catch (error) {
+        for (const ask of group) ask.reject(error);
+      }
+    }
+    running = false;
+  };
+  return (id) =>
+    new Promise((resolve, reject) => {
+      asks.push({ id, resolve, reject });
+      if (!running) void run();
+    });
 }
 
 /** Outcomes of provider sends not yet recorded. */
@@ -270,6 +301,7 @@ async function sendThroughProviders(deps: SendDeps, all: Queued[]): Promise<void
     recording = recording.then(() => recordOutcomes(deps, taken)).finally(() => leave(taken.ids));
     return recording;
   };
+  const claim = claimer(deps);
   const lanes = eachLimited(rows, limit, async (row) => {
     const route = deps.channels.route(row.channel, row.sandbox);
     if (route.kind !== "provider") return;
@@ -277,7 +309,7 @@ async function sendThroughProviders(deps: SendDeps, all: Queued[]): Promise<void
     let attempt: number | null = null;
     try {
       // The attempt is counted before it is made: a worker that dies mid-send still counts it.
-      attempt = await claim(deps, row.id);
+      attempt = await claim(row.id);
     } finally {
       if (attempt === null) leave([row.id]);
     }

@@ -15,6 +15,7 @@ import * as contactSearchWays from "./0013_contact_search_ways.js";
 import * as campaignFanOut from "./0014_campaign_fan_out.js";
 import * as inboundSender from "./0015_inbound_sender.js";
 import * as messageSendClaims from "./0016_message_send_claims.js";
+import * as messageStatusInPlace from "./0017_message_status_in_place.js";
 
 // Every migration, in order. Imported statically so that tsx, vitest and a bundler all load
 // them the same way. A landed migration is never edited: add a new file and list it here.
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   "0014_campaign_fan_out": campaignFanOut,
   "0015_inbound_sender": inboundSender,
   "0016_message_send_claims": messageSendClaims,
+  "0017_message_status_in_place": messageStatusInPlace,
 };

@@ -44,6 +44,13 @@ const schema = z.object({
     })
     .default("info"),
   WORKER: z.enum(["inline", "off"], { error: "must be inline or off" }).default("inline"),
+  // Jobs one worker pool runs at once. Jobs mostly wait on PostgreSQL, so more than the cores.
+  WORKER_CONCURRENCY: z.coerce
+    .number({ error: "must be a whole number of jobs" })
+    .int("must be a whole number of jobs")
+    .min(1, "must be at least 1")
+    .max(100, "may be at most 100")
+    .default(2),
   // Webhook URLs may resolve to loopback/private/link-local addresses (tests, local development).
   WEBHOOK_ALLOW_PRIVATE: z
     .enum(["true", "false"], { error: "must be true or false" })

@@ -114,7 +114,10 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     if (config.WORKER === "inline") {
       const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM, log);
       const channels = createChannels(channelSettingsFromConfig(config), { db, jobs, log, mailer });
-      const worker: Runner = await startWorker({ db, pool, log, mailer, channels });
+      const worker: Runner = await startWorker(
+        { db, pool, log, mailer, channels },
+        { concurrency: config.WORKER_CONCURRENCY },
+      );
       stopWorker = () => worker.stop().finally(() => channels.close());
       started.push({ name: "worker", stop: stopWorker });
     }

@@ -32,7 +32,10 @@ try {
   const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM, log);
   // The SMPP session (SMPP_URL) lives here: receipts and inbound SMS reach worker processes.
   const channels = createChannels(channelSettingsFromConfig(config), { db, jobs, log, mailer });
-  const runner = await startWorker({ db, pool, log, mailer, channels });
+  const runner = await startWorker(
+    { db, pool, log, mailer, channels },
+    { concurrency: config.WORKER_CONCURRENCY },
+  );
   log.info("worker started");
 
   let stopping = false;

@@ -56,6 +56,21 @@ describe("configuration", () => {
     expect(message).toMatch(/LOG_LEVEL="loud": must be one of/);
   });
 
+  it("reads how many jobs a worker runs at once, a whole number from 1 to 100", () => {
+    expect(loadConfig({}).WORKER_CONCURRENCY).toBe(2);
+    expect(loadConfig({ WORKER_CONCURRENCY: "8" }).WORKER_CONCURRENCY).toBe(8);
+    for (const [value, problem] of [
+      ["0", "must be at least 1"],
+      ["101", "may be at most 100"],
+      ["2.5", "must be a whole number of jobs"],
+      ["many", "must be a whole number of jobs"],
+    ]) {
+      expect(() => loadConfig({ WORKER_CONCURRENCY: value })).toThrow(
+        `WORKER_CONCURRENCY="${value}": ${problem}`,
+      );
+    }
+  });
+
   it("stops the server at start with exit code 1 and the message, without a stack", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: "abc" };
     delete env.DATABASE_URL;

@@ -2,8 +2,9 @@ import { sql } from "kysely";
 import type { Queryable } from "../context.js";
 
 // A campaign's figures are counted from its messages, never kept beside them: a count over the
-// (account, campaign, status) index is exact whatever recorded a status, and costs one statement
-// for a whole page of campaigns.
+// campaign's rows (found by the (account, campaign, subscriber) index) is exact whatever recorded
+// a status, and costs one statement for a whole page of campaigns. No index holds `status`: that
+// would cost every status change an entry in each index (migration 0017).
 
 export interface CampaignStats {
   /** Every message of the campaign (one per subscriber reached so far). */

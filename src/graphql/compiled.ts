@@ -242,6 +242,8 @@ interface FieldPlan {
   leaf?: GraphQLLeafType;
   /** Composite fields: the plan of each concrete type (one unless the type is abstract). */
   objects?: Map<string, FieldPlan[]>;
+  /** `"key":` as JSON text, made at the first response written (runPlanToJson). */
+  prefix?: string;
 }
 
 export interface Plan {
@@ -555,7 +557,8 @@ function writeObject(fields: FieldPlan[], typename: string, source: unknown, fet
   for (let index = 0; index < fields.length; index++) {
     const field = fields[index];
     if (index > 0) text += ",";
-    text += `${JSON.stringify(field.key)}:${
+    field.prefix ??= `${JSON.stringify(field.key)}:`;
+    text += `${field.prefix}${
       field.get === null
         ? JSON.stringify(typename)
         : writeValue(field, field.type, field.get(source as never, fetched), fetched)

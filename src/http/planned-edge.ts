@@ -42,6 +42,8 @@ function readBody(incoming: IncomingMessage, length: number): Promise<Buffer | n
       resolve(body.length === length ? body : null);
     });
     incoming.once("error", () => resolve(null));
+    // A client gone before the end of its body: nothing more comes.
+    incoming.once("close", () => resolve(null));
   });
 }
 

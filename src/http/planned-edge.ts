@@ -101,14 +101,19 @@ export function plannedEdge(deps: AppDeps): MiddlewareHandler<Env> {
     const text = decodeUtf8(bytes);
     const request = text === null ? null : plainRequest(text);
     if (!request) return next();
-    const identity = await identify(db, headers.authorization);
-    if (identity.kind !== "key") return next();
+    // Whatever fails here (the database unreachable) is answered by the rest of the app, in
+    // GraphQL's format with the request's id: this edge only ever answers a success.
+    const identity = await identify(db, headers.authorization).catch(() => null);
+    if (identity?.kind !== "key") return next();
     // Node joins repeated headers with ", " as Hono's Headers do (and the id refuses both).
     const requestId = requestIdOf(headers["x-request-id"] as string | undefined);
     const requestLog: Logger = log.child({ requestId });
     const domain = domainContextOf(deps, identity, requestLog);
     const context = { domain, log: requestLog };
-    const body = await answerPlanned(request, context);
+    const body = await answerPlanned(request, context).catch((error: unknown) => {
+      requestLog.warn({ err: error }, "a planned answer failed: the request goes to execution");
+      return null;
+    });
     if (body === null) return next();
     outgoing.writeHead(200, {
       "content-length": Buffer.byteLength(body),

@@ -8,6 +8,7 @@ import { domainContextOf } from "../../src/http/deps.js";
 import { jobs } from "../../src/jobs/queue.js";
 import { createLogger } from "../../src/log.js";
 import { startTestGateway, type TestGateway } from "../helpers/server.js";
+import { SUBSCRIBER_FIELDS } from "./subscribers-fixtures.js";
 
 // Compiled plans (src/graphql/compiled.ts) answer some documents without graphql-js. Each
 // document below is sent to the gateway (plans on) and to a yoga server with plans off, with the
@@ -56,28 +57,6 @@ async function executed(query: string, variables: unknown, key: string | null): 
   );
   return { status: response.status, text: await response.text() };
 }
-
-const SUBSCRIBER_FIELDS = `fragment S on Subscriber {
-  id __typename email firstName lastName phone timezone jobTitle company country address
-  website postalCode birthday status sandbox createdAt updatedAt
-  tags { id name status createdAt updatedAt __typename }
-  subscriptions {
-    status statusChangedAt source createdAt __typename
-    list { id name description createdAt updatedAt __typename }
-  }
-  customValues {
-    __typename
-    field {
-      id name type options required default visible description mergeTag columnName listId
-      createdAt updatedAt __typename
-    }
-    ... on StringCustomValue { text: value }
-    ... on NumberCustomValue { number: value }
-    ... on BooleanCustomValue { flag: value }
-    ... on DateCustomValue { date: value }
-    ... on DropdownCustomValue { option: value }
-  }
-}`;
 
 /** Documents a plan answers (when the key has the scopes), with their variables. */
 const PLANNED: [string, string, () => unknown][] = [

@@ -5,6 +5,7 @@ import { createAccount } from "../../src/domain/accounts/accounts.js";
 import { issueKey, revokeKey } from "../../src/domain/accounts/keys.js";
 import { plannedDocumentStats } from "../../src/graphql/planned-documents.js";
 import { type LoggedApp, startLoggedApp } from "../helpers/logged-app.js";
+import { SUBSCRIBER_FIELDS } from "./subscribers-fixtures.js";
 
 // A document a compiled plan answered once is answered the next time at the HTTP edge
 // (src/http/planned-edge.ts), without yoga. Whoever asks sees no difference: the same body,
@@ -39,27 +40,7 @@ const EVERYTHING = `query Everything($first: Int!) {
     edges { cursor node { ...S } }
   }
 }
-fragment S on Subscriber {
-  id __typename email firstName lastName phone timezone jobTitle company country address
-  website postalCode birthday status sandbox createdAt updatedAt
-  tags { id name status createdAt updatedAt __typename }
-  subscriptions {
-    status statusChangedAt source createdAt __typename
-    list { id name description createdAt updatedAt __typename }
-  }
-  customValues {
-    __typename
-    field {
-      id name type options required default visible description mergeTag columnName listId
-      createdAt updatedAt __typename
-    }
-    ... on StringCustomValue { text: value }
-    ... on NumberCustomValue { number: value }
-    ... on BooleanCustomValue { flag: value }
-    ... on DateCustomValue { date: value }
-    ... on DropdownCustomValue { option: value }
-  }
-}`;
+${SUBSCRIBER_FIELDS}`;
 const NODE =
   "query One($id: ID!) { node(id: $id) { id ... on Subscriber { email firstName lastName } } }";
 

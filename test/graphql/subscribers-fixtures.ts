@@ -158,3 +158,26 @@ export async function snapshot(gateway: TestGateway, accountId: string) {
   ]);
   return { subscribers, tags, taggings, fields };
 }
+
+/** Every field of a subscriber a compiled plan knows, as fragment S (compiled and edge tests). */
+export const SUBSCRIBER_FIELDS = `fragment S on Subscriber {
+  id __typename email firstName lastName phone timezone jobTitle company country address
+  website postalCode birthday status sandbox createdAt updatedAt
+  tags { id name status createdAt updatedAt __typename }
+  subscriptions {
+    status statusChangedAt source createdAt __typename
+    list { id name description createdAt updatedAt __typename }
+  }
+  customValues {
+    __typename
+    field {
+      id name type options required default visible description mergeTag columnName listId
+      createdAt updatedAt __typename
+    }
+    ... on StringCustomValue { text: value }
+    ... on NumberCustomValue { number: value }
+    ... on BooleanCustomValue { flag: value }
+    ... on DateCustomValue { date: value }
+    ... on DropdownCustomValue { option: value }
+  }
+}`;

@@ -104,3 +104,46 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<unknown>;
+}
+
+/**
+ * Worker processes as `npm run worker` runs them (src/jobs/run-worker.ts) on a test database, for
+ * tests that kill one mid-job and let another take its jobs over.
+ */
+export class WorkerProcesses {
+  private readonly started: WorkerProcess[] = [];
+
+  constructor(private readonly baseEnv: () => Record<string, string>) {}
+
+  start(env: Record<string, string> = {}): WorkerProcess {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/jobs/run-worker.ts"], {
+      env: { ...process.env, LOG_LEVEL: "info", ...this.baseEnv(), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout?.on("data", (chunk) => (output += chunk));
+    child.stderr?.on("data", (chunk) => (output += chunk));
+    const worker = {
+      child,
+      output: () => output,
+      exited: new Promise((resolve) => child.on("exit", resolve)),
+    };
+    this.started.push(worker);
+    return worker;
+  }
+
+  /** Stops those still running: SIGTERM hands their jobs back, SIGKILL does not. */
+  async stop(signal: "SIGTERM" | "SIGKILL" = "SIGKILL"): Promise<void> {
+    for (const worker of this.started) {
+      if (worker.child.exitCode === null && worker.child.signalCode === null) {
+        worker.child.kill(signal);
+        await worker.exited;
+      }
+    }
+  }
+}

@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { sql } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { until } from "../helpers/process.js";
+import { until, WorkerProcesses } from "../helpers/process.js";
 import { startTestGateway, type TestGateway } from "../helpers/server.js";
 import { call } from "../rest/botbat/campaigns-fixtures.js";
 
@@ -16,35 +15,13 @@ const SUBSCRIBERS = 20_000;
 const HELD = 10_501;
 
 let gateway: TestGateway;
-const workers: { child: ChildProcess; output: () => string; exited: Promise<unknown> }[] = [];
-
-function startWorkerProcess() {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/jobs/run-worker.ts"], {
-    env: { ...process.env, DATABASE_URL: gateway.database.url, LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk) => (output += chunk));
-  child.stderr?.on("data", (chunk) => (output += chunk));
-  const worker = {
-    child,
-    output: () => output,
-    exited: new Promise((resolve) => child.on("exit", resolve)),
-  };
-  workers.push(worker);
-  return worker;
-}
+const workers = new WorkerProcesses(() => ({ DATABASE_URL: gateway.database.url }));
 
 beforeAll(async () => {
   gateway = await startTestGateway();
 });
 afterAll(async () => {
-  for (const worker of workers) {
-    if (worker.child.exitCode === null && worker.child.signalCode === null) {
-      worker.child.kill("SIGKILL");
-      await worker.exited;
-    }
-  }
+  await workers.stop();
   await gateway?.close();
 });
 
@@ -107,7 +84,7 @@ it("a worker killed mid-campaign: the next one finishes, one message per eligibl
 
   const sent = await call(gateway.url, key, "POST", `/v1/campaigns/${campaign.id}/send`);
   expect(sent.status).toBe(200);
-  const first = startWorkerProcess();
+  const first = workers.start();
   // The fan-out waits on the held row: its backend is blocked on a lock.
   await until(
     () => `the fan-out to wait on the held message; worker: ${first.output()}`,
@@ -140,7 +117,7 @@ it("a worker killed mid-campaign: the next one finishes, one message per eligibl
   expect(written.rows[0].n).toBeGreaterThan(0);
   expect(written.rows[0].n).toBeLessThan(eligible.length);
 
-  const second = startWorkerProcess();
+  const second = workers.start();
   await until(
     () => `the campaign to complete; worker: ${second.output()}`,
     async () => {

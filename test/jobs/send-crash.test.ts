@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { sql } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createChannels } from "../../src/channels/index.js";
@@ -10,7 +9,7 @@ import { sendMessages, UNKNOWN_OUTCOME } from "../../src/jobs/send-messages.js";
 import { createLogger } from "../../src/log.js";
 import { createMailer } from "../../src/mail/mailer.js";
 import { startCloudApi, type TestCloudApi } from "../channels/cloud-api.js";
-import { until } from "../helpers/process.js";
+import { until, WorkerProcesses } from "../helpers/process.js";
 import { startTestGateway, type TestGateway } from "../helpers/server.js";
 import { call, list, subscriber, template } from "../rest/botbat/campaigns-fixtures.js";
 import { botbat } from "../rest/botbat/contacts-client.js";
@@ -28,47 +27,17 @@ const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
 let gateway: TestGateway;
 let api: TestCloudApi;
 let receiver: Receiver;
-const workers: { child: ChildProcess; output: () => string; exited: Promise<unknown> }[] = [];
-
-function startWorkerProcess(env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/jobs/run-worker.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: gateway.database.url,
-      LOG_LEVEL: "info",
-      WHATSAPP_API_URL: api.url,
-      WHATSAPP_PHONE_NUMBER_ID: "1098765",
-      WHATSAPP_TOKEN: "EAAG-test",
-      // Far longer than the test holds a send: the held one is never retried for a timeout.
-      PROVIDER_TIMEOUT_SECONDS: "120",
-      WEBHOOK_ALLOW_PRIVATE: "true",
-      // The held send's job and a second job side by side.
-      WORKER_CONCURRENCY: "2",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk) => (output += chunk));
-  child.stderr?.on("data", (chunk) => (output += chunk));
-  const worker = {
-    child,
-    output: () => output,
-    exited: new Promise((resolve) => child.on("exit", resolve)),
-  };
-  workers.push(worker);
-  return worker;
-}
-
-/** Stops the worker processes still running (SIGTERM: they hand their jobs back and exit). */
-async function stopWorkerProcesses() {
-  for (const worker of workers) {
-    if (worker.child.exitCode === null && worker.child.signalCode === null) {
-      worker.child.kill("SIGTERM");
-      await worker.exited;
-    }
-  }
-}
+const workers = new WorkerProcesses(() => ({
+  DATABASE_URL: gateway.database.url,
+  WHATSAPP_API_URL: api.url,
+  WHATSAPP_PHONE_NUMBER_ID: "1098765",
+  WHATSAPP_TOKEN: "EAAG-test",
+  // Far longer than the test holds a send: the held one is never retried for a timeout.
+  PROVIDER_TIMEOUT_SECONDS: "120",
+  WEBHOOK_ALLOW_PRIVATE: "true",
+  // The held send's job and a second job side by side.
+  WORKER_CONCURRENCY: "2",
+}));
 
 beforeAll(async () => {
   gateway = await startTestGateway();
@@ -76,12 +45,7 @@ beforeAll(async () => {
   receiver = await startReceiver();
 });
 afterAll(async () => {
-  for (const worker of workers) {
-    if (worker.child.exitCode === null && worker.child.signalCode === null) {
-      worker.child.kill("SIGKILL");
-      await worker.exited;
-    }
-  }
+  await workers.stop();
   await api?.close();
   await receiver?.close();
   await gateway?.close();
@@ -144,7 +108,7 @@ it("a worker killed while WhatsApp holds a send: not sent again but failed as un
   const others = [await send(OTHERS[0]), await send(OTHERS[1])];
   const held = await send(HELD);
 
-  const first = startWorkerProcess();
+  const first = workers.start();
   await until(
     () => `WhatsApp to receive the held send and the others to be sent; worker: ${first.output()}`,
     async () => {
@@ -187,7 +151,7 @@ it("a worker killed while WhatsApp holds a send: not sent again but failed as un
   // Queued while no worker runs.
   const later = await send(LATER);
 
-  const second = startWorkerProcess();
+  const second = workers.start();
   const failed = await until(
     () => `the held message to be settled; worker: ${second.output()}`,
     async () => {
@@ -316,7 +280,7 @@ it("a send a live worker is making is not taken by a second job for the same mes
 
 it("a worker killed mid-campaign while WhatsApp holds its first send: the batch's other messages are sent once by the next worker", async () => {
   // Only the workers this test starts send its campaign.
-  await stopWorkerProcesses();
+  await workers.stop("SIGTERM");
   const db = gateway.database.db;
   const account = await gateway.account();
   const members = await list(db, account.id, "members");
@@ -361,7 +325,7 @@ it("a worker killed mid-campaign while WhatsApp holds its first send: the batch'
       .execute();
 
   // One send at a time: while WhatsApp holds the first, the batch's others wait their turn.
-  const killed = startWorkerProcess({ SEND_CONCURRENCY: "1" });
+  const killed = workers.start({ SEND_CONCURRENCY: "1" });
   const heldSend = await until(
     () => `WhatsApp to receive the campaign's first send; worker: ${killed.output()}`,
     async () => api.held.find((send) => phones.includes(String(send.request.body.to))) ?? null,
@@ -377,7 +341,7 @@ it("a worker killed mid-campaign while WhatsApp holds its first send: the batch'
   await killed.exited;
   heldSend.release();
 
-  const next = startWorkerProcess({ SEND_CONCURRENCY: "1" });
+  const next = workers.start({ SEND_CONCURRENCY: "1" });
   const get = async () =>
     (await (
       await call(gateway.url, account.key, "GET", `/v1/campaigns/${campaign.id}`)

@@ -6,8 +6,10 @@ import { IMPORT_TASK } from "../domain/imports/create.js";
 import { SEND_MAIL_TASK } from "../domain/mail.js";
 import { SEND_MESSAGES_TASK } from "../domain/messages/queue.js";
 import { APPROVE_SANDBOX_TEMPLATE_TASK, SUBMIT_TEMPLATE_TASK } from "../domain/templates/submit.js";
+import { DELETE_WHATSAPP_TEMPLATE_TASK } from "../domain/templates/whatsapp-delete.js";
 import { DELIVER_WEBHOOK_TASK } from "../domain/webhooks/events.js";
 import { campaignFanOutTask, campaignFinishTask } from "./campaign-fan-out.js";
+import { deleteWhatsAppTemplateTask } from "./delete-whatsapp-template.js";
 import { deliverWebhookTask } from "./deliver-webhook.js";
 import type { WorkerDeps } from "./deps.js";
 import { importSubscribersTask } from "./import-subscribers.js";
@@ -30,5 +32,6 @@ export function createTaskList(deps: WorkerDeps): TaskList {
     [FAN_OUT_TASK]: campaignFanOutTask(deps),
     [FINISH_TASK]: campaignFinishTask(deps),
     [WAKE_CONVERSATION_TASK]: wakeConversationTask(deps),
+    [DELETE_WHATSAPP_TEMPLATE_TASK]: deleteWhatsAppTemplateTask(deps),
   };
 }

@@ -7,6 +7,12 @@ import { applyPage, type Page } from "../page.js";
 import { describeProblem, textProblem } from "../text.js";
 import { checkTemplate, type TemplateFields, type TemplateInput } from "./input.js";
 import { emitStatusChanged } from "./provider-status.js";
+import { type TemplateSettings, templateSettings } from "./settings.js";
+import {
+  DELETE_ATTEMPTS,
+  DELETE_WHATSAPP_TEMPLATE_TASK,
+  type WhatsAppDeletion,
+} from "./whatsapp-delete.js";
 
 // A template's life. SMS and email templates are approved at creation: nobody reviews them. A
 // WhatsApp one is a draft until submitted (submit.ts) and reviewed. An edit of a WhatsApp template
@@ -184,18 +190,37 @@ export async function updateTemplate(
 
 /**
  * Deletes the template. One a campaign sends is a Conflict (the campaign would lose what it
- * sends); messages already sent keep their rendered text.
+ * sends); messages already sent keep their text. One WhatsApp has (its id, WhatsApp configured)
+ * is deleted there by a job added in the same transaction: the caller does not wait for WhatsApp,
+ * and the job exists only if the row is gone. Whichever key deletes it: the row is gone for both.
  */
-export async function deleteTemplate(ctx: Context, publicId: string): Promise<TemplateRow> {
+export async function deleteTemplate(
+  ctx: Context,
+  publicId: string,
+  settings: TemplateSettings = templateSettings(),
+): Promise<TemplateRow> {
   try {
-    const row = await ctx.db
-      .deleteFrom("templates")
-      .where("account_id", "=", ctx.account.id)
-      .where("public_id", "=", publicId)
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw new NotFound("Template", publicId);
-    return row;
+    return await ctx.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .deleteFrom("templates")
+        .where("account_id", "=", ctx.account.id)
+        .where("public_id", "=", publicId)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new NotFound("Template", publicId);
+      if (row.provider_template_id !== null && !row.sandbox && settings.whatsapp)
+        await ctx.jobs.add(
+          trx,
+          DELETE_WHATSAPP_TEMPLATE_TASK,
+          {
+            providerTemplateId: row.provider_template_id,
+            name: row.name,
+            templateId: row.public_id,
+          } satisfies WhatsAppDeletion,
+          { maxAttempts: DELETE_ATTEMPTS },
+        );
+      return row;
+    });
   } catch (error) {
     // ON DELETE RESTRICT answers restrict_violation (23001), not the usual 23503.
     if ((error as { constraint?: unknown }).constraint === "campaigns_template_id_fkey")

@@ -46,7 +46,8 @@ export function reviewRequestBody(row: TemplateRow, editing: boolean): Record<st
   };
 }
 
-function providerReason(status: number, text: string): string {
+/** WhatsApp's reason for an answer that is not a success, as a template's status_reason reads it. */
+export function providerReason(status: number, text: string): string {
   try {
     const { error } = JSON.parse(text) as {
       error?: { message?: string; error_user_msg?: string; error_user_title?: string };

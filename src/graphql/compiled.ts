@@ -644,6 +644,12 @@ async function fetchPlan(
     variables.coerced as Record<string, unknown>,
   );
   const fetched: Fetched = {};
+  // A page's custom fields do not depend on its rows: they are read beside the page's statement
+  // (an empty page reads them for nothing, one short statement). A node waits for its row.
+  const early = plan.rootKind === "subscribers" && plan.needs.has("fields");
+  const fields = early ? accountFields(context) : undefined;
+  // Handled here so a page that fails first leaves no unhandled rejection; awaited below.
+  fields?.catch(() => {});
   let rootValue: unknown;
   let subscribers: SubscriberRow[];
   if (plan.rootKind === "subscribers") {
@@ -684,7 +690,7 @@ async function fetchPlan(
           fetched.subscriptions = new Map(ids.map((id, index) => [id, subscriptions[index]]));
         }),
       plan.needs.has("fields") &&
-        accountFields(context).then((fields) => {
+        (fields ?? accountFields(context)).then((fields) => {
           fetched.fields = fields;
         }),
     ]);

@@ -16,6 +16,7 @@ import * as campaignFanOut from "./0014_campaign_fan_out.js";
 import * as inboundSender from "./0015_inbound_sender.js";
 import * as messageSendClaims from "./0016_message_send_claims.js";
 import * as messageStatusInPlace from "./0017_message_status_in_place.js";
+import * as phoneDigitsPartial from "./0018_phone_digits_partial.js";
 
 // Every migration, in order. Imported statically so that tsx, vitest and a bundler all load
 // them the same way. A landed migration is never edited: add a new file and list it here.
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   "0015_inbound_sender": inboundSender,
   "0016_message_send_claims": messageSendClaims,
   "0017_message_status_in_place": messageStatusInPlace,
+  "0018_phone_digits_partial": phoneDigitsPartial,
 };

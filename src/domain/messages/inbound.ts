@@ -44,7 +44,7 @@ async function senderOf(
         where m.account_id = s.account_id and m.subscriber_id = s.id
           and m.channel = ${channel} and m.direction = 'outbound') as last_message
     from subscribers s
-    where regexp_replace(s.phone, '[^0-9]', '', 'g') = ${digits}
+    where s.phone is not null and regexp_replace(s.phone, '[^0-9]', '', 'g') = ${digits}
     order by last_message desc nulls last, s.id
     limit 100`.execute(db);
   if (rows.length === 0) return null;

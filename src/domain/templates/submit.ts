@@ -5,6 +5,11 @@ import { Conflict } from "../errors.js";
 import { emitStatusChanged, recordTemplateStatus } from "./provider-status.js";
 import { type TemplateSettings, templateSettings } from "./settings.js";
 import { lockTemplate } from "./templates.js";
+import {
+  DELETE_ATTEMPTS,
+  DELETE_WHATSAPP_TEMPLATE_TASK,
+  type WhatsAppDeletion,
+} from "./whatsapp-delete.js";
 import { submitForReview } from "./whatsapp-review.js";
 
 // Submitting a WhatsApp template for review: draft or rejected → pending, then a job takes it to
@@ -120,6 +125,30 @@ export async function approveSandboxTemplate(
 }
 
 /**
+ * A template deleted while WhatsApp was creating it: the copy WhatsApp just made is deleted too,
+ * as the delete itself would have done had the id been kept in time.
+ */
+async function deleteIfGone(
+  trx: Queryable,
+  jobs: Jobs,
+  row: TemplateRow,
+  providerTemplateId: string,
+): Promise<void> {
+  const still = await trx
+    .selectFrom("templates")
+    .select("id")
+    .where("id", "=", row.id)
+    .executeTakeFirst();
+  if (still) return;
+  await jobs.add(
+    trx,
+    DELETE_WHATSAPP_TEMPLATE_TASK,
+    { providerTemplateId, name: row.name, templateId: row.public_id } satisfies WhatsAppDeletion,
+    { maxAttempts: DELETE_ATTEMPTS },
+  );
+}
+
+/**
  * Sends the submission to the Cloud API and keeps the id it gives. A refusal rejects the template
  * with WhatsApp's reason; no answer throws (the job is tried again) until the last try, which
  * rejects it with why, so that a template never stays pending for an answer that will not come.
@@ -142,7 +171,11 @@ export async function sendSubmission(
   if (answer.kind === "failed" && !lastTry) throw new Error(answer.reason);
   await db.transaction().execute(async (trx) => {
     const locked = await stillSubmitted(trx, payload);
-    if (!locked) return;
+    if (!locked) {
+      if (answer.kind === "accepted" && row.provider_template_id === null)
+        await deleteIfGone(trx, jobs, row, answer.providerTemplateId);
+      return;
+    }
     if (answer.kind !== "accepted") {
       await settle(trx, jobs, locked, "rejected", answer.reason);
       return;

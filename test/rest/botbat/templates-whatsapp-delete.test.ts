@@ -16,12 +16,15 @@ import { templatesClient, WHATSAPP } from "./templates-client.js";
 // template shape (creates answer an id; DELETE is read as Meta documents it), and a real worker
 // runs the job the delete adds. The name of a template scripts how the server answers its
 // DELETE: flaky_ fails once with 500, down_ always 503, refused_ is refused (400), gone_ is 404.
+// A create of a slow_ one is answered only once the test releases it.
 
 interface CloudRequest {
   method: string;
   path: string;
   query: URLSearchParams;
   authorization: string | undefined;
+  /** The template's name in a create's body. */
+  created: string | null;
 }
 
 let gateway: TestGateway;
@@ -30,10 +33,20 @@ let cloud: { url: string; received: CloudRequest[]; close: () => Promise<void> }
 let api: ReturnType<typeof templatesClient>;
 const logLines: { level: number; msg: string; reason?: string; template?: string }[] = [];
 let nextId = 7_770_000;
+/** The id WhatsApp answered for each created name. */
+const answered = new Map<string, string>();
+let releaseSlow: () => void = () => {};
+const slowReleased = new Promise<void>((resolve) => {
+  releaseSlow = resolve;
+});
 
-function cloudAnswer(request: CloudRequest): { status: number; body: string } {
-  if (request.method !== "DELETE")
-    return { status: 200, body: JSON.stringify({ id: String(++nextId), status: "PENDING" }) };
+async function cloudAnswer(request: CloudRequest): Promise<{ status: number; body: string }> {
+  if (request.method !== "DELETE") {
+    if (request.created?.startsWith("slow_")) await slowReleased;
+    const id = String(++nextId);
+    answered.set(request.created ?? "", id);
+    return { status: 200, body: JSON.stringify({ id, status: "PENDING" }) };
+  }
   const name = request.query.get("name") ?? "";
   const tries = cloud.received.filter(
     (r) => r.method === "DELETE" && r.query.get("name") === name,
@@ -54,16 +67,18 @@ function cloudAnswer(request: CloudRequest): { status: number; body: string } {
 async function startCloud(): Promise<typeof cloud> {
   const received: CloudRequest[] = [];
   const server = http.createServer(async (req, res) => {
-    for await (const _ of req);
+    let body = "";
+    for await (const chunk of req) body += chunk;
     const url = new URL(req.url ?? "/", "http://cloud");
     const request = {
       method: req.method ?? "",
       path: url.pathname,
       query: url.searchParams,
       authorization: req.headers.authorization,
+      created: body ? ((JSON.parse(body) as { name?: string }).name ?? null) : null,
     };
     received.push(request);
-    const answer = cloudAnswer(request);
+    const answer = await cloudAnswer(request);
     res.writeHead(answer.status, { "content-type": "application/json" }).end(answer.body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -241,5 +256,34 @@ describe("deleting a template WhatsApp does not have, or may not be deleted", ()
     expect((await api.row(id)).provider_template_id).toBe(providerTemplateId);
     expect(await deletionJobs(id)).toEqual([]);
     expect(deletions("in_a_campaign")).toEqual([]);
+  });
+});
+
+describe("a delete that races the submission", () => {
+  it("one deleted while WhatsApp was creating it: the copy WhatsApp made is deleted once it answers", async () => {
+    const { key } = await gateway.account();
+    const created = await api.create(key, { ...WHATSAPP, name: "slow_gone" });
+    expect((await api.call(key, "POST", `/v1/templates/${created.body.id}/submit`)).status).toBe(
+      200,
+    );
+    await waitFor(
+      () => cloud.received.some((r) => r.created === "slow_gone"),
+      "the create at WhatsApp",
+      30_000,
+    );
+    expect((await api.call(key, "DELETE", `/v1/templates/${created.body.id}`)).status).toBe(204);
+    releaseSlow();
+    const [request] = await waitFor(
+      () => deletions("slow_gone").length > 0 && deletions("slow_gone"),
+      "the DELETE of what WhatsApp made",
+      30_000,
+    );
+    expect(request?.query.get("hsm_id")).toBe(answered.get("slow_gone"));
+    await waitFor(
+      async () => (await deletionJobs(created.body.id)).length === 0,
+      "the job's end",
+      30_000,
+    );
+    expect(deletions("slow_gone")).toHaveLength(1);
   });
 });

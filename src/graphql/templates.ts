@@ -204,7 +204,8 @@ builder.relayMutationField(
   "deleteTemplate",
   { inputFields: (t) => ({ id: t.id({ required: true }) }) },
   {
-    description: "Deletes a template; one a campaign sends is a ConflictError.",
+    description:
+      "Deletes a template (and, afterwards, its copy at WhatsApp if WhatsApp has it); one a campaign sends is a ConflictError.",
     authScopes: WRITE,
     errors: { types: mutationErrors },
     resolve: async (_root, { input }, context) => {

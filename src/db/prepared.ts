@@ -7,10 +7,21 @@ import type pg from "pg";
 // it with its name (pg's `{ name, text, values }`).
 
 const names = new Map<string, string>();
+/** Texts whose rows come as arrays of column values, in the select's order. */
+const arrayTexts = new Set<string>();
 
 /** Registers `text` as a prepared statement and returns it (to run with `CompiledQuery.raw`). */
 export function prepared(text: string): string {
   if (!names.has(text)) names.set(text, `cg_${names.size + 1}`);
+  return text;
+}
+
+/**
+ * `prepared`, whose rows come as arrays (pg's rowMode "array"): for a reader that turns each row
+ * into something else anyway, pg need not build an object with named keys per row first.
+ */
+export function preparedArrays(text: string): string {
+  arrayTexts.add(prepared(text));
   return text;
 }
 
@@ -22,6 +33,7 @@ export function preparingClient(client: pg.PoolClient): void {
   (client as unknown as { query: Query }).query = (text: unknown, ...rest: unknown[]) => {
     const name = typeof text === "string" ? names.get(text) : undefined;
     if (name === undefined || !Array.isArray(rest[0])) return query(text, ...rest);
-    return query({ name, text, values: rest[0] }, ...rest.slice(1));
+    const rowMode = arrayTexts.has(text as string) ? "array" : undefined;
+    return query({ name, text, values: rest[0], rowMode }, ...rest.slice(1));
   };
 }

@@ -1,5 +1,5 @@
 import { CompiledQuery } from "kysely";
-import { prepared } from "../../db/prepared.js";
+import { prepared, preparedArrays } from "../../db/prepared.js";
 import type { ListRow, TagRow } from "../../db/types.js";
 import type { Context } from "../context.js";
 import type { Membership } from "../lists/subscriptions.js";
@@ -14,10 +14,10 @@ const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** The statement of each selection, by its columns. */
 const texts = new Map<string, string>();
-function textOf(key: string, write: () => string): string {
+function textOf(key: string, write: () => string, register = prepared): string {
   let text = texts.get(key);
   if (text === undefined) {
-    text = prepared(write());
+    text = register(write());
     texts.set(key, text);
   }
   return text;
@@ -57,25 +57,34 @@ export async function subscriptionColumnsOfSubscribers(
   listColumns: readonly (keyof ListRow)[],
 ): Promise<Partial<Membership>[][]> {
   if (subscriberIds.length === 0) return [];
-  const text = textOf(`subscriptions:${columns.join(",")}:${listColumns.join(",")}`, () => {
-    const selected = [
-      `"s"."subscriber_id"`,
-      ...columns.map((column) => `"s".${quoted(column)}`),
-      ...listColumns.map((column) => `"l".${quoted(column)} as ${quoted(`list_${column}`)}`),
-    ];
-    return `select ${selected.join(", ")} from "subscriptions" as "s" inner join "lists" as "l" on "l"."id" = "s"."list_id" and "l"."account_id" = "s"."account_id" where "s"."account_id" = $1 and "s"."subscriber_id" = any($2::bigint[]) order by "s"."id"`;
-  });
-  const { rows } = await ctx.db.executeQuery<Record<string, unknown>>(
+  // Rows as arrays (the subscriber, the columns, the list's columns): each becomes a membership
+  // and its list, so pg's own object per row would be garbage at once.
+  const text = textOf(
+    `subscriptions:${columns.join(",")}:${listColumns.join(",")}`,
+    () => {
+      const selected = [
+        `"s"."subscriber_id"`,
+        ...columns.map((column) => `"s".${quoted(column)}`),
+        ...listColumns.map((column) => `"l".${quoted(column)}`),
+      ];
+      return `select ${selected.join(", ")} from "subscriptions" as "s" inner join "lists" as "l" on "l"."id" = "s"."list_id" and "l"."account_id" = "s"."account_id" where "s"."account_id" = $1 and "s"."subscriber_id" = any($2::bigint[]) order by "s"."id"`;
+    },
+    preparedArrays,
+  );
+  const { rows } = await ctx.db.executeQuery<unknown[]>(
     CompiledQuery.raw(text, [ctx.account.id, [...new Set(subscriberIds)]]),
   );
+  const listStart = 1 + columns.length;
   const bySubscriber = new Map<string, Partial<Membership>[]>();
   for (const row of rows) {
     const membership: Record<string, unknown> = {};
-    for (const column of columns) membership[column] = row[column];
+    for (let index = 0; index < columns.length; index++)
+      membership[columns[index]] = row[1 + index];
     const list: Record<string, unknown> = {};
-    for (const column of listColumns) list[column] = row[`list_${column}`];
+    for (let index = 0; index < listColumns.length; index++)
+      list[listColumns[index]] = row[listStart + index];
     membership.list = list;
-    const subscriberId = row.subscriber_id as string;
+    const subscriberId = row[0] as string;
     const group = bySubscriber.get(subscriberId);
     if (group) group.push(membership as Partial<Membership>);
     else bySubscriber.set(subscriberId, [membership as Partial<Membership>]);

@@ -7,12 +7,17 @@ import type pg from "pg";
 // it with its name (pg's `{ name, text, values }`).
 
 const names = new Map<string, string>();
+/**
+ * At most this many texts are prepared: each is kept by every connection of the pool, and a
+ * client could make a new text per field selection it sends. Texts past it run unnamed.
+ */
+export const MAX_PREPARED = 256;
 /** Texts whose rows come as arrays of column values, in the select's order. */
 const arrayTexts = new Set<string>();
 
 /** Registers `text` as a prepared statement and returns it (to run with `CompiledQuery.raw`). */
 export function prepared(text: string): string {
-  if (!names.has(text)) names.set(text, `cg_${names.size + 1}`);
+  if (!names.has(text) && names.size < MAX_PREPARED) names.set(text, `cg_${names.size + 1}`);
   return text;
 }
 
